@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+# Each app's demo step, in dependency order; each is idempotent and reads/extends a shared context.
+DEMO_STEPS = [
+    "accounts.demo.run",
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        context: dict = {}
+        with transaction.atomic():
+            for step in DEMO_STEPS:
+                import_string(step)(context)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
+        for role, email, password in context["logins"]:
+            self.stdout.write(f"  {role:<24} {email:<28} {password}")

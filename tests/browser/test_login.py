@@ -1,0 +1,32 @@
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_logs_in_through_the_form_and_sees_the_dashboard(page, verified_user, password, tmp_path):
+    page.goto("/")
+    # On a phone-sized screen the navigation is collapsed behind the toggler.
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+    page.wait_for_url("**/dashboard/")
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == f"Welcome, {verified_user.display_name}"
+    page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+    assert (tmp_path / "dashboard.png").stat().st_size > 0
+    # Nothing on the page overflows a 375 px wide phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    errors = [m.text for m in page.console_messages if m.type == "error"]
+    assert errors == []
+
+
+def test_wrong_password_shows_the_error_in_the_browser(page, verified_user):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign In").click()
+    assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
+    assert page.get_by_label("Email").input_value() == verified_user.email
