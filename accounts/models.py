@@ -37,6 +37,9 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=80, help_text="How other members see you, e.g. “Sam Patel (Acme Retail)”."
     )
+    organisation = models.ForeignKey(
+        "sectors.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]

@@ -1,7 +1,12 @@
+from types import SimpleNamespace
+
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from tests.factories import UserFactory
+from accounts import roles
+from sectors.models import Sector
+from tests.factories import MembershipFactory, UserFactory, member_of
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +25,51 @@ def password() -> str:
 @pytest.fixture
 def verified_user(db, password):
     return UserFactory(password=password, verified=True)
+
+
+@pytest.fixture
+def sector_a(db) -> Sector:
+    return Sector.objects.get(slug="retail")
+
+
+@pytest.fixture
+def sector_b(db) -> Sector:
+    return Sector.objects.get(slug="banking-and-finance")
+
+
+@pytest.fixture
+def people(db, sector_a, sector_b) -> SimpleNamespace:
+    """One person per role of the permission matrices (sector A is Retail, sector B Banking and finance).
+
+    anonymous is None; use client.force_login(people.<role>) for the others.
+    """
+    unverified = UserFactory(verified=False)
+    applicant = UserFactory(verified=True)
+    MembershipFactory(user=applicant, sector=sector_a, status="applied")
+    member_a = member_of(sector_a, display_name="Member A")
+    member_b = member_of(sector_b, display_name="Member B")
+    lead_a = member_of(sector_a, display_name="Lead A")
+    roles.make_sector_lead(lead_a, sector_a)
+    lead_b = member_of(sector_b, display_name="Lead B")
+    roles.make_sector_lead(lead_b, sector_b)
+    moderator_a = member_of(sector_a, display_name="Moderator A")
+    moderator_a.groups.add(Group.objects.get(name=roles.MODERATORS))
+    officer = UserFactory(verified=True, display_name="Officer")
+    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
+    admin = UserFactory(verified=True, display_name="Admin", is_staff=True, is_superuser=True)
+    return SimpleNamespace(
+        anonymous=None, unverified=unverified, applicant=applicant, member_a=member_a, member_b=member_b,
+        lead_a=lead_a, lead_b=lead_b, moderator_a=moderator_a, officer=officer, admin=admin,
+    )
+
+
+ROLES = ["anonymous", "unverified", "applicant", "member_a", "member_b", "lead_a", "lead_b", "moderator_a",
+         "officer", "admin"]
+
+
+def client_as(client, people, role: str):
+    """The test client logged in as people.<role> (or anonymous)."""
+    user = getattr(people, role)
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -4,6 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from sectors.models import Sector
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,3 +23,38 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
         if create:
             self.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sectors.Organisation"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n} Ltd")
+    website = factory.Sequence(lambda n: f"https://org{n}.example.org")
+
+    @factory.post_generation
+    def boroughs(self, create, extracted, **kwargs):
+        """OrganisationFactory(boroughs=[westminster, camden])"""
+        if create and extracted:
+            self.boroughs.set(extracted)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An application; MembershipFactory(status="approved") for an approved member."""
+
+    class Meta:
+        model = "sectors.Membership"
+
+    user = factory.SubFactory(UserFactory, verified=True)
+    sector = factory.Iterator(lambda: Sector.objects.all())
+    statement = "We run premises in this sector and want the partnership's updates."
+    status = "applied"
+
+
+def member_of(*sectors, organisation=None, **user_fields):
+    """A verified user approved in each of the given sectors."""
+    user = UserFactory(verified=True, organisation=organisation or OrganisationFactory(), **user_fields)
+    for sector in sectors:
+        MembershipFactory(user=user, sector=sector, status="approved")
+    return user

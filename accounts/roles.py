@@ -1,0 +1,82 @@
+"""The one place that answers "may this user do X to Y". Views and services ask here, never inline.
+
+Roles are Django groups (the role) plus guardian object permissions (its scope): a sector lead holds
+sectors.manage_membership on their sectors; a moderator holds board.moderate_forum on their forums.
+Superusers may do everything.
+"""
+
+from django.contrib.auth.models import Group
+
+OFFICERS = "Police liaison officers"
+MODERATORS = "Moderators"
+SECTOR_LEADS = "Sector leads"
+
+
+def _in_group(user, name: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    cache = getattr(user, "_role_groups", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._role_groups = cache
+    return name in cache
+
+
+def is_officer(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or _in_group(user, OFFICERS))
+
+
+def has_verified_email(user) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def approved_sector_ids(user) -> set[int]:
+    """The sectors this user is an approved member of (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_approved_sector_ids", None)
+    if cached is None:
+        from sectors.models import Membership
+
+        cached = set(Membership.objects.approved().filter(user=user).values_list("sector_id", flat=True))
+        user._approved_sector_ids = cached
+    return cached
+
+
+def is_approved_member(user) -> bool:
+    """An approved member of at least one sector: may use the cross-sector Hub forum and the live feed."""
+    return bool(approved_sector_ids(user))
+
+
+def is_member_of(user, sector) -> bool:
+    return sector.pk in approved_sector_ids(user)
+
+
+def can_manage_membership(user, sector) -> bool:
+    """Sector leads of this sector and administrators approve, refuse and suspend its members."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.has_perm("sectors.manage_membership", sector)
+
+
+def sectors_led(user):
+    """The sectors whose applications this user decides."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from sectors.models import Sector
+
+    if not user.is_authenticated:
+        return Sector.objects.none()
+    if user.is_superuser:
+        return Sector.objects.all()
+    return get_objects_for_user(user, "sectors.manage_membership", klass=Sector, with_superuser=False,
+                                accept_global_perms=False)
+
+
+def make_sector_lead(user, sector) -> None:
+    from guardian.shortcuts import assign_perm
+
+    user.groups.add(Group.objects.get(name=SECTOR_LEADS))
+    assign_perm("sectors.manage_membership", user, sector)

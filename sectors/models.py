@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Sector(models.Model):
+    """One of the partnership's business sectors. Seeded by a data migration; editable in the admin."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("manage_membership", "Can approve, refuse and suspend members of this sector")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sectors:detail", args=[self.slug])
+
+
+class Borough(models.Model):
+    """An area for targeting: London's 32 boroughs and the City of London. Seeded by a data migration."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A business taking part. Its people are the users whose organisation it is."""
+
+    name = models.CharField(max_length=150, unique=True)
+    registered_number = models.CharField(
+        "Companies House number", max_length=20, blank=True, help_text="Optional; helps sector leads vet you."
+    )
+    website = models.URLField(blank=True)
+    boroughs = models.ManyToManyField(
+        Borough, blank=True, related_name="organisations", help_text="Where the organisation has premises."
+    )
+    verified = models.BooleanField(default=False, help_text="Checked by a sector lead or an administrator.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sectors:organisation", args=[self.pk])
+
+
+class MembershipQuerySet(models.QuerySet):
+    def approved(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.APPROVED)
+
+    def pending(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.APPLIED)
+
+
+class Membership(models.Model):
+    """A user's application to, and membership of, one sector."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        SUSPENDED = "suspended", "Suspended"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="memberships")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLIED, db_index=True)
+    statement = models.TextField(
+        max_length=2000, help_text="What your organisation does in this sector and why you want to join."
+    )
+    applied_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was refused or suspended; the applicant sees it.")
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-applied_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "sector"], name="one_membership_per_user_and_sector")]
+        indexes = [models.Index(fields=["sector", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.sector} ({self.get_status_display()})"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status != self.Status.APPLIED
