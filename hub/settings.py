@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "accounts",
     "sectors",
     "messaging",
+    "messaging.board",
+    "messaging.bulletins",
 ]
 
 MIDDLEWARE = [
@@ -117,8 +119,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "hub.sqlite3",
-            # A file, not memory, so a live daphne process in the browser tests sees the test data.
-            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+            # A file, not memory, so a live daphne process in the browser tests sees the test data
+            # (TEST_SQLITE_NAME lets two suites run side by side).
+            "TEST": {"NAME": VAR_DIR / os.environ.get("TEST_SQLITE_NAME", "test.sqlite3")},
             # WAL and a busy timeout let daphne's threads and a management command share the file.
             "OPTIONS": {
                 "timeout": 20,

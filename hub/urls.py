@@ -8,5 +8,8 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("sectors/", include("sectors.urls")),
+    path("forums/", include("messaging.board.urls")),
+    path("bulletins/", include("messaging.bulletins.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,9 @@ from django.utils.module_loading import import_string
 # Each app's demo step, in dependency order; each is idempotent and reads/extends a shared context.
 DEMO_STEPS = [
     "accounts.demo.run",
+    "sectors.demo.run",
+    "messaging.board.demo.run",
+    "messaging.bulletins.demo.run",
 ]
 
 
