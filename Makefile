@@ -7,7 +7,7 @@ PORT ?= 8000
 # Root installs Debian packages directly; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run worker test lint chromium clean
+.PHONY: run serve-prod worker test lint chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -28,6 +28,12 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py demo
 	@echo "The Hub is at http://$(HOST):$(PORT)/"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application
+
+# Production stack: several daphne processes on one port (needs DATABASE_URL, REDIS_URL, SECRET_KEY).
+serve-prod: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python -m hub.serve --processes $${PROCESSES:-2} --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py db_worker

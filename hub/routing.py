@@ -1,3 +1,5 @@
 """WebSocket routes; each app adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from messaging.bulletins.routing import websocket_urlpatterns as bulletins_websockets
+
+websocket_urlpatterns = [*bulletins_websockets]

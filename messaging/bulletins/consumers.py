@@ -1,0 +1,135 @@
+"""The live socket at /ws/live/: pushes bulletins addressed to the member, replays what they missed."""
+
+import json
+import logging
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from accounts import roles
+from messaging.bulletins import live
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are the application's own; documented in the README).
+CLOSE_UNAUTHENTICATED = 4401  # not logged in
+CLOSE_FORBIDDEN = 4403  # logged in, but not an approved member or officer (or suspended while connected)
+CLOSE_TOO_BIG = 1009  # the client sent a frame larger than MAX_CLIENT_MESSAGE
+
+MAX_CLIENT_MESSAGE = 2048
+RECENT_IDS = 256
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    live_groups: list[str]
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.live_groups = []
+        self.sent_ids: deque[int] = deque(maxlen=RECENT_IDS)
+        # Accept first: a close code can only be sent on an open socket, and the client needs it to tell
+        # "log in again" from "not (or no longer) allowed" from a network failure.
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await self.refresh_access():
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        cursor = await database_sync_to_async(live.latest_cursor_for)(self.user)
+        await self.send_json({"type": "hello", "officer": self.is_officer, "cursor": cursor})
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.live_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.live_groups = []
+
+    @database_sync_to_async
+    def _load_access(self) -> tuple[bool, set[int], set[int]]:
+        user = self.user
+        user.refresh_from_db(fields=["is_active", "organisation"])
+        for cached in ("_approved_sector_ids", "_role_groups"):
+            user.__dict__.pop(cached, None)
+        if not user.is_active:
+            return False, set(), set()
+        sector_ids = set(roles.approved_sector_ids(user))
+        borough_ids = set(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else set()
+        return roles.is_officer(user), sector_ids, borough_ids
+
+    async def refresh_access(self) -> bool:
+        """(Re)read the user's sectors and boroughs and move the socket into exactly the right groups."""
+        self.is_officer, self.sector_ids, self.borough_ids = await self._load_access()
+        if not self.is_officer and not self.sector_ids:
+            return False
+        wanted = [live.user_group(self.user.pk)]
+        if self.is_officer:
+            wanted.append(live.OFFICERS_GROUP)
+        if self.sector_ids:
+            wanted.append(live.EVERYONE_GROUP)
+            wanted += [live.sector_group(pk) for pk in sorted(self.sector_ids)]
+        for group in set(self.live_groups) - set(wanted):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in set(wanted) - set(self.live_groups):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.live_groups = wanted
+        return True
+
+    # Client -> server ---------------------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if bytes_data is not None or text_data is None:
+            await self.send_error("Send JSON text frames.")
+            return
+        if len(text_data) > MAX_CLIENT_MESSAGE:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error("That was not JSON.")
+            return
+        if not isinstance(message, dict):
+            await self.send_error("Send a JSON object with a type.")
+            return
+        if message.get("type") == "replay":
+            await self.replay(message.get("since"))
+        elif message.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_error("Unknown message type.")
+
+    async def replay(self, since) -> None:
+        cursor = live.parse_cursor(since)
+        if cursor is None:
+            await self.send_error("replay needs the cursor of the last bulletin seen.")
+            return
+        payloads = await database_sync_to_async(live.replay_for)(self.user, cursor)
+        for payload in payloads:
+            await self.send_bulletin(payload)
+        await self.send_json({"type": "replayed", "count": len(payloads)})
+
+    # Channel layer -> server ----------------------------------------------------------------------------------
+
+    async def live_bulletin(self, event: dict) -> None:
+        if self.is_officer or live.audience_includes(event["audience"], self.sector_ids, self.borough_ids):
+            await self.send_bulletin(event["bulletin"])
+
+    async def live_refresh(self, event: dict) -> None:
+        """The user's memberships changed (approved, refused, suspended): re-check, close if no longer allowed."""
+        if not await self.refresh_access():
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    # Server -> client -----------------------------------------------------------------------------------------
+
+    async def send_bulletin(self, payload: dict) -> None:
+        if payload["id"] in self.sent_ids:
+            return
+        self.sent_ids.append(payload["id"])
+        await self.send_json(payload)
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    async def send_error(self, error: str) -> None:
+        await self.send_json({"type": "error", "error": error})

@@ -1,0 +1,133 @@
+"""Live push of published bulletins to members' browsers over the channel layer.
+
+How a bulletin reaches a browser:
+- every live socket joins one group per approved sector of its user (``live.sector.<id>``), the
+  ``live.everyone`` group (members), ``live.officers`` (officers) and its own ``live.user.<id>`` group;
+- after the publishing transaction commits, ``broadcast_bulletin`` sends ONE message per targeted group
+  (at most ~25 sectors), never one per recipient, so publishing to 10,000 members costs a handful of sends;
+- the message carries the audience (sector and borough ids); each consumer checks it against its own user's
+  sectors and organisation's boroughs (the same rule as ``services.resolve_audience``) before anything goes to
+  the browser, and drops an id it has already sent (a member in two targeted sectors gets it once);
+- every message has a ``cursor`` (published time + id, ordered); a client that reconnects sends the last one it
+  saw and ``replay_for`` returns what it missed from its Delivery rows, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+EVERYONE_GROUP = "live.everyone"
+OFFICERS_GROUP = "live.officers"
+REPLAY_LIMIT = 100
+
+
+def sector_group(sector_id: int) -> str:
+    return f"live.sector.{sector_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"live.user.{user_id}"
+
+
+def make_cursor(published_at: datetime, bulletin_id: int) -> str:
+    """An opaque, ordered position in the stream of published bulletins."""
+    return f"{published_at.timestamp():.6f}:{bulletin_id}"
+
+
+def parse_cursor(cursor: Any) -> tuple[datetime, int] | None:
+    from django.utils import timezone
+
+    if not isinstance(cursor, str) or len(cursor) > 40:
+        return None
+    try:
+        stamp, bulletin_id = cursor.split(":")
+        return datetime.fromtimestamp(float(stamp), tz=timezone.UTC), int(bulletin_id)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def bulletin_payload(bulletin) -> dict:
+    """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only."""
+    from hub.text import plain_summary
+
+    payload = {
+        "type": "bulletin",
+        "id": bulletin.pk,
+        "cursor": make_cursor(bulletin.published_at, bulletin.pk),
+        "title": bulletin.title,
+        "url": bulletin.get_absolute_url(),
+        "severity": bulletin.severity,
+        "sensitive": bulletin.is_sensitive,
+    }
+    if not bulletin.is_sensitive:
+        payload.update(
+            kind=bulletin.kind,
+            kind_label=bulletin.get_kind_display(),
+            severity_label=bulletin.get_severity_display(),
+            summary=plain_summary(bulletin.body, 200),
+            incident=bulletin.incident_id,
+        )
+    return payload
+
+
+def broadcast_bulletin(bulletin_id: int) -> None:
+    """Send a just-published bulletin to the groups it targets. Call only after the publish has committed."""
+    from messaging.bulletins.models import Bulletin
+
+    bulletin = Bulletin.objects.prefetch_related("sectors", "boroughs").get(pk=bulletin_id)
+    sector_ids = sorted(s.pk for s in bulletin.sectors.all())
+    borough_ids = sorted(b.pk for b in bulletin.boroughs.all())
+    message = {
+        "type": "live.bulletin",
+        "bulletin": bulletin_payload(bulletin),
+        "audience": {"everyone": bulletin.everyone, "sectors": sector_ids, "boroughs": borough_ids},
+    }
+    groups = [OFFICERS_GROUP]
+    groups += [EVERYONE_GROUP] if bulletin.everyone else [sector_group(pk) for pk in sector_ids]
+    send = async_to_sync(get_channel_layer().group_send)
+    for group in groups:
+        send(group, message)
+
+
+def audience_includes(audience: dict, sector_ids: set[int], borough_ids: set[int]) -> bool:
+    """The publish rule, for one member: in a targeted sector (or everyone), and in a targeted borough if any."""
+    if not audience["everyone"] and not sector_ids.intersection(audience["sectors"]):
+        return False
+    return not audience["boroughs"] or bool(borough_ids.intersection(audience["boroughs"]))
+
+
+def notify_user(user_id: int, message_type: str) -> None:
+    """Tell every open socket of one user to re-check its access (``live.refresh``)."""
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": message_type})
+
+
+def replay_for(user, cursor: tuple[datetime, int]) -> list[dict]:
+    """Payloads of the bulletins published to ``user`` after ``cursor``, oldest first, at most REPLAY_LIMIT."""
+    from django.db.models import Q
+
+    from accounts.roles import is_officer
+    from messaging.bulletins.models import Bulletin
+
+    published_at, bulletin_id = cursor
+    after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
+    bulletins = Bulletin.objects.filter(after, published_at__isnull=False)
+    if not is_officer(user):
+        bulletins = bulletins.filter(deliveries__user=user)
+    bulletins = bulletins.order_by("published_at", "pk")[:REPLAY_LIMIT]
+    return [bulletin_payload(bulletin) for bulletin in bulletins]
+
+
+def latest_cursor_for(user) -> str | None:
+    """The cursor of the newest bulletin published to ``user``: where a client with no history starts."""
+    from accounts.roles import is_officer
+    from messaging.bulletins.models import Bulletin
+
+    bulletins = Bulletin.objects.filter(published_at__isnull=False)
+    if not is_officer(user):
+        bulletins = bulletins.filter(deliveries__user=user)
+    latest = bulletins.order_by("-published_at", "-pk").values_list("published_at", "pk").first()
+    return make_cursor(*latest) if latest else None

@@ -1,0 +1,186 @@
+// Live incident updates: one WebSocket per page for logged-in members (see messaging/bulletins/live.py).
+// Shows a toast for each new bulletin, bumps the unread counter, inserts incident updates into an open
+// incident timeline, and after any disconnect reconnects with exponential backoff + jitter, asking the server
+// to replay everything published since the last bulletin it saw.
+"use strict";
+
+(() => {
+  const body = document.body;
+  if (!body.dataset.user || !("WebSocket" in window)) {
+    return;
+  }
+  const STORAGE_KEY = `hub.live.cursor.${body.dataset.user}`;
+  const CLOSE_UNAUTHENTICATED = 4401;
+  const CLOSE_FORBIDDEN = 4403;
+  const seen = new Set();
+  const REPLAY_TOASTS = 5;
+  let attempt = 0;
+  let socket = null;
+  let replayed = null; // bulletins arriving in answer to a replay request, shown together at its end
+
+  const statusBadge = document.getElementById("live-status");
+  const toasts = document.getElementById("live-toasts");
+
+  function setStatus(state, label) {
+    if (!statusBadge) return;
+    statusBadge.dataset.state = state;
+    statusBadge.textContent = label;
+    statusBadge.className = `badge live-status ${{
+      live: "text-bg-success", reconnecting: "text-bg-warning", offline: "text-bg-secondary",
+    }[state]}`;
+  }
+
+  function lastCursor() {
+    return window.localStorage.getItem(STORAGE_KEY);
+  }
+
+  function remember(cursor) {
+    // Cursors sort as "<seconds>.<micro>:<id>"; keep the newest one seen.
+    const current = lastCursor();
+    if (!current || compareCursors(cursor, current) > 0) {
+      window.localStorage.setItem(STORAGE_KEY, cursor);
+    }
+  }
+
+  function compareCursors(a, b) {
+    const [ta, ia] = a.split(":").map(Number);
+    const [tb, ib] = b.split(":").map(Number);
+    return ta !== tb ? ta - tb : ia - ib;
+  }
+
+  function bumpUnread() {
+    const badge = document.getElementById("unread-count");
+    if (!badge) return;
+    const count = (parseInt(badge.textContent, 10) || 0) + 1;
+    badge.textContent = String(count);
+    badge.classList.remove("d-none");
+  }
+
+  function showToast(bulletin) {
+    if (!toasts) return;
+    const toast = document.createElement("div");
+    const critical = bulletin.severity === "critical";
+    toast.className = `toast show border-${critical ? "danger" : "primary"}`;
+    toast.setAttribute("role", critical ? "alert" : "status");
+    toast.dataset.bulletin = String(bulletin.id);
+
+    const header = document.createElement("div");
+    header.className = "toast-header";
+    const strong = document.createElement("strong");
+    strong.className = "me-auto";
+    strong.textContent = bulletin.sensitive ? "New bulletin (OFFICIAL-SENSITIVE)" : `${bulletin.severity_label}: ${bulletin.kind_label}`;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", () => toast.remove());
+    header.append(strong, close);
+
+    const content = document.createElement("div");
+    content.className = "toast-body";
+    const link = document.createElement("a");
+    link.href = bulletin.url;
+    link.className = "fw-semibold";
+    link.textContent = bulletin.title;
+    content.append(link);
+    if (bulletin.summary) {
+      const summary = document.createElement("div");
+      summary.className = "small mt-1";
+      summary.textContent = bulletin.summary;
+      content.append(summary);
+    }
+    toast.append(header, content);
+    toasts.prepend(toast);
+    // Critical bulletins stay until dismissed; the rest fade after a while.
+    if (!critical) {
+      window.setTimeout(() => toast.remove(), 15000);
+    }
+  }
+
+  async function insertIntoTimeline(bulletin) {
+    const timeline = document.getElementById("incident-timeline");
+    if (!timeline || !bulletin.incident || String(bulletin.incident) !== timeline.dataset.incident) return;
+    if (timeline.querySelector(`[data-bulletin="${bulletin.id}"]`)) return;
+    // The server renders the update (through the same sanitising pipeline as the page); we only place it.
+    const response = await fetch(`${bulletin.url}?fragment=update`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = await response.text();
+    const item = holder.firstElementChild;
+    if (item) {
+      item.classList.add("live-new");
+      timeline.prepend(item);
+      timeline.querySelector(".timeline-empty")?.remove();
+    }
+  }
+
+  function handleBulletin(bulletin, quiet) {
+    remember(bulletin.cursor);
+    if (seen.has(bulletin.id)) return;
+    seen.add(bulletin.id);
+    if (!quiet) showToast(bulletin);
+    bumpUnread();
+    insertIntoTimeline(bulletin);
+    document.dispatchEvent(new CustomEvent("hub:bulletin", { detail: bulletin }));
+  }
+
+  function finishReplay() {
+    const missed = replayed || [];
+    replayed = null;
+    // After a long sleep, one summary instead of a wall of toasts; every bulletin is still counted.
+    const quiet = missed.length > REPLAY_TOASTS;
+    missed.forEach((bulletin) => handleBulletin(bulletin, quiet));
+    if (quiet) {
+      showToast({
+        id: 0, severity: "info", sensitive: false, severity_label: "While you were away",
+        kind_label: `${missed.length} bulletins`, title: "Open your inbox", url: body.dataset.inbox || "/",
+      });
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${window.location.host}/ws/live/`);
+    socket.addEventListener("open", () => {
+      attempt = 0;
+      setStatus("live", "Live");
+      const cursor = lastCursor();
+      if (cursor) {
+        replayed = [];
+        socket.send(JSON.stringify({ type: "replay", since: cursor }));
+      }
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === "hello" && !lastCursor() && message.cursor) {
+        remember(message.cursor);
+      } else if (message.type === "bulletin" && replayed) {
+        replayed.push(message);
+      } else if (message.type === "bulletin") {
+        handleBulletin(message, false);
+      } else if (message.type === "replayed") {
+        finishReplay();
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
+        setStatus("offline", "Offline");
+        return;
+      }
+      setStatus("reconnecting", "Reconnecting…");
+      // Exponential backoff capped at 30 s, with full jitter so a restarted server is not stampeded.
+      const delay = Math.random() * Math.min(30000, 1000 * 2 ** attempt);
+      attempt += 1;
+      window.setTimeout(connect, delay);
+    });
+  }
+
+  window.addEventListener("offline", () => setStatus("offline", "Offline"));
+  setStatus("reconnecting", "Connecting…");
+  connect();
+})();
