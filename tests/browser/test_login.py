@@ -30,3 +30,19 @@ def test_wrong_password_shows_the_error_in_the_browser(page, verified_user):
     page.get_by_role("button", name="Sign In").click()
     assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
     assert page.get_by_label("Email").input_value() == verified_user.email
+
+
+def test_pages_render_without_csp_violations(page, verified_user, password):
+    csp_errors = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_errors.append(m.text))
+    for path in ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        response = page.goto(path)
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/dashboard/")
+    for path in ["/dashboard/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"]:
+        page.goto(path)
+    assert csp_errors == []
