@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "guardian",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -244,6 +247,15 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The portal needs none of these powerful browser features; deny them to every frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ["camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth",
+                    "display-capture", "fullscreen", "accelerometer", "gyroscope", "magnetometer"]
+}
+# Changing one's password signs out every other session (Django's session hash); "Sessions" in the user
+# menu (allauth.usersessions) lists them and signs out the others on request.
+USERSESSIONS_TRACK_ACTIVITY = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
