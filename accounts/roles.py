@@ -22,6 +22,11 @@ def _in_group(user, name: str) -> bool:
     return name in cache
 
 
+def holds_any_role(user) -> bool:
+    """Officer, moderator or sector lead: the roles that must use two-factor authentication."""
+    return any(_in_group(user, name) for name in (OFFICERS, MODERATORS, SECTOR_LEADS))
+
+
 def is_officer(user) -> bool:
     return user.is_authenticated and (user.is_superuser or _in_group(user, OFFICERS))
 

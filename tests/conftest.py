@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from accounts import roles
 from sectors.models import Sector
-from tests.factories import MembershipFactory, UserFactory, member_of
+from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,8 @@ def people(db, sector_a, sector_b) -> SimpleNamespace:
     officer = UserFactory(verified=True, display_name="Officer")
     officer.groups.add(Group.objects.get(name=roles.OFFICERS))
     admin = UserFactory(verified=True, display_name="Admin", is_staff=True, is_superuser=True)
+    for role_holder in (lead_a, lead_b, moderator_a, officer, admin):
+        with_mfa(role_holder)
     return SimpleNamespace(
         anonymous=None, unverified=unverified, applicant=applicant, member_a=member_a, member_b=member_b,
         lead_a=lead_a, lead_b=lead_b, moderator_a=moderator_a, officer=officer, admin=admin,

@@ -58,3 +58,17 @@ def member_of(*sectors, organisation=None, **user_fields):
     for sector in sectors:
         MembershipFactory(user=user, sector=sector, status="approved")
     return user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_mfa(user, secret: str = TOTP_SECRET):
+    """Give the user a TOTP authenticator, as everyone holding a role must have."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
+    )
+    return user
