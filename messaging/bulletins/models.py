@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Incident(models.Model):
+    """A developing situation; its timeline is the incident-update bulletins attached to it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="incidents")
+    boroughs = models.ManyToManyField("sectors.Borough", blank=True, related_name="incidents")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("bulletins:incident_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class BulletinQuerySet(models.QuerySet):
+    def published(self) -> "BulletinQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def due(self, now=None) -> "BulletinQuerySet":
+        return self.filter(status=Bulletin.Status.SCHEDULED, scheduled_for__lte=now or timezone.now())
+
+
+class Bulletin(models.Model):
+    """What an officer publishes to chosen sectors and boroughs (or everyone)."""
+
+    class Kind(models.TextChoices):
+        PRE_PLANNING = "pre_planning", "Pre-planning notice"
+        INCIDENT_UPDATE = "incident_update", "Incident update"
+        ADVICE = "advice", "Advice"
+        FRAUD_ALERT = "fraud_alert", "Fraud alert"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        ADVISORY = "advisory", "Advisory"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    class Marking(models.TextChoices):
+        OFFICIAL = "official", "OFFICIAL"
+        OFFICIAL_SENSITIVE = "official_sensitive", "OFFICIAL-SENSITIVE"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        EXPIRED = "expired", "Expired"
+        SUPERSEDED = "superseded", "Superseded"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRE_PLANNING)
+    severity = models.CharField(max_length=12, choices=Severity.choices, default=Severity.INFO)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=20000)
+    everyone = models.BooleanField(default=False, help_text="Every approved member of every sector.")
+    sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="bulletins")
+    boroughs = models.ManyToManyField("sectors.Borough", blank=True, related_name="bulletins")
+    starts_at = models.DateTimeField("event starts", null=True, blank=True)
+    ends_at = models.DateTimeField("event ends", null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    marking = models.CharField(max_length=20, choices=Marking.choices, default=Marking.OFFICIAL)
+    ack_requested = models.BooleanField("acknowledgement requested", default=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulletins")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
+    )
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Kept up to date by the publish service, so officers' lists need no per-row counting.
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        indexes = [models.Index(fields=["published_at", "id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("bulletins:detail", args=[self.pk])
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self.marking == self.Marking.OFFICIAL_SENSITIVE
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+
+class Delivery(models.Model):
+    """One bulletin to one recipient, created when it is published. Its id is the live push's order."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["bulletin", "user"], name="one_delivery_per_recipient")]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["bulletin", "emailed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} -> {self.user}"
+
+
+class Feedback(models.Model):
+    """A member's reply to a bulletin; only officers see it."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="feedback")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.bulletin} from {self.author}"
