@@ -35,7 +35,7 @@
   }
 
   function remember(cursor) {
-    // Cursors sort as "<seconds>.<micro>:<id>"; keep the newest one seen.
+    // Cursors are "<microseconds>:<id>"; keep the newest one seen.
     const current = lastCursor();
     if (!current || compareCursors(cursor, current) > 0) {
       window.localStorage.setItem(STORAGE_KEY, cursor);

@@ -14,7 +14,7 @@ How a bulletin reaches a browser:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,6 +23,7 @@ from channels.layers import get_channel_layer
 EVERYONE_GROUP = "live.everyone"
 OFFICERS_GROUP = "live.officers"
 REPLAY_LIMIT = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def sector_group(sector_id: int) -> str:
@@ -34,19 +35,18 @@ def user_group(user_id: int) -> str:
 
 
 def make_cursor(published_at: datetime, bulletin_id: int) -> str:
-    """An opaque, ordered position in the stream of published bulletins."""
-    return f"{published_at.timestamp():.6f}:{bulletin_id}"
+    """An opaque, ordered position in the stream of published bulletins: "<microseconds since 1970>:<id>",
+    exact integers, so that replay asks for precisely what came after it."""
+    return f"{(published_at - _EPOCH) // timedelta(microseconds=1)}:{bulletin_id}"
 
 
 def parse_cursor(cursor: Any) -> tuple[datetime, int] | None:
-    from django.utils import timezone
-
     if not isinstance(cursor, str) or len(cursor) > 40:
         return None
     try:
-        stamp, bulletin_id = cursor.split(":")
-        return datetime.fromtimestamp(float(stamp), tz=timezone.UTC), int(bulletin_id)
-    except (ValueError, OverflowError, OSError):
+        micros, bulletin_id = (int(part) for part in cursor.split(":"))
+        return _EPOCH + timedelta(microseconds=micros), bulletin_id
+    except (ValueError, OverflowError):
         return None
 
 
@@ -103,6 +103,11 @@ def audience_includes(audience: dict, sector_ids: set[int], borough_ids: set[int
 def notify_user(user_id: int, message_type: str) -> None:
     """Tell every open socket of one user to re-check its access (``live.refresh``)."""
     async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": message_type})
+
+
+def on_membership_changed(sender, membership, **kwargs) -> None:
+    """A membership changed (approved, refused, suspended): the user's open sockets re-check their access."""
+    notify_user(membership.user_id, "live.refresh")
 
 
 def replay_for(user, cursor: tuple[datetime, int]) -> list[dict]:

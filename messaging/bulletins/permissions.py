@@ -1,0 +1,36 @@
+"""Who may see and do what with bulletins and incidents: the one place views ask."""
+
+from django.db.models import Q, QuerySet
+
+from accounts import roles
+from messaging.bulletins.models import Bulletin, Delivery, Incident
+
+
+def can_publish(user) -> bool:
+    """Composing, publishing, incidents and delivery reports are the police liaison officers' work."""
+    return roles.is_officer(user)
+
+
+def can_read_bulletins(user) -> bool:
+    return roles.is_officer(user) or roles.is_approved_member(user)
+
+
+def visible_bulletins(user) -> QuerySet:
+    """Officers see every bulletin; members only the published ones addressed to them."""
+    if roles.is_officer(user):
+        return Bulletin.objects.all()
+    return Bulletin.objects.published().filter(deliveries__user=user)
+
+
+def delivery_for(user, bulletin: Bulletin) -> Delivery | None:
+    return Delivery.objects.filter(bulletin=bulletin, user=user).first() if user.is_authenticated else None
+
+
+def visible_incidents(user) -> QuerySet:
+    """Officers see all incidents; members those touching one of their sectors, or addressed to everyone."""
+    if roles.is_officer(user):
+        return Incident.objects.all()
+    sector_ids = roles.approved_sector_ids(user)
+    if not sector_ids:
+        return Incident.objects.none()
+    return Incident.objects.filter(Q(sectors__in=sector_ids) | Q(sectors__isnull=True)).distinct()

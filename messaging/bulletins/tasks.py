@@ -1,0 +1,77 @@
+"""Background work for bulletins, through the Tasks API (django-tasks, Django 6's django.tasks backported)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+EMAIL_BATCH = 200
+MAX_ATTEMPTS = 5
+
+
+def _claim_batch(bulletin_id: int):
+    """The next deliveries still to e-mail, locked so that two workers never take the same rows."""
+    from messaging.bulletins.models import Delivery
+
+    pending = (
+        Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True, of=("self",))
+    return list(pending[:EMAIL_BATCH])
+
+
+def render_email(bulletin, delivery) -> EmailMessage:
+    """OFFICIAL-SENSITIVE bulletins never travel in an e-mail body: the mail only says one is waiting."""
+    context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url()}
+    subject = (
+        "[The Hub] A bulletin is waiting for you"
+        if bulletin.is_sensitive
+        else f"[The Hub] {bulletin.get_severity_display()}: {bulletin.title}"
+    )
+    body = render_to_string("bulletins/email/bulletin.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[delivery.user.email])
+
+
+@task()
+def send_bulletin_emails(bulletin_id: int, attempt: int = 1) -> int:
+    """E-mail a published bulletin to every recipient not yet e-mailed; returns how many were sent.
+
+    Each batch is claimed, sent and marked in one transaction, so a worker that dies mid-batch leaves its
+    rows unmarked for the next run, and a second run (or a second worker) skips what is already marked.
+    A message whose send fails stays unmarked; the task re-enqueues itself to retry, a bounded number of times.
+    """
+    from messaging.bulletins.models import Bulletin
+
+    bulletin = Bulletin.objects.get(pk=bulletin_id)
+    sent = failed = 0
+    mail = get_connection()
+    while True:
+        with transaction.atomic():
+            batch = _claim_batch(bulletin_id)
+            if not batch:
+                break
+            done = []
+            for delivery in batch:
+                try:
+                    mail.send_messages([render_email(bulletin, delivery)])
+                except Exception:  # noqa: BLE001 - one bad address must not stop the rest
+                    logger.exception("E-mail of bulletin %s to user %s failed", bulletin_id, delivery.user_id)
+                    failed += 1
+                    continue
+                done.append(delivery.pk)
+            type(batch[0]).objects.filter(pk__in=done).update(emailed_at=timezone.now())
+            sent += len(done)
+            if failed and len(done) < len(batch):
+                break
+    if failed and attempt < MAX_ATTEMPTS:
+        send_bulletin_emails.enqueue(bulletin_id, attempt + 1)
+    return sent

@@ -1,0 +1,285 @@
+"""The live socket: who may connect, what each member receives, replay after reconnect, bad input."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from hub.asgi import application
+from messaging.bulletins import live
+from messaging.bulletins.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, LiveConsumer
+from sectors.models import Borough, Membership, Sector
+from tests.factories import OrganisationFactory, UserFactory, member_of
+from tests.live.helpers import publish
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+async def connect(user) -> WebsocketCommunicator:
+    """A socket straight to the consumer with the user already resolved (the auth stack is tested below)."""
+    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
+    if user is not None:
+        communicator.scope["user"] = user
+    else:
+        from django.contrib.auth.models import AnonymousUser
+
+        communicator.scope["user"] = AnonymousUser()
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def hello(communicator) -> dict:
+    message = await communicator.receive_json_from(timeout=3)
+    assert message["type"] == "hello"
+    return message
+
+
+async def assert_closed_with(communicator, code: int) -> None:
+    output = await communicator.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": code}
+
+
+@pytest.fixture
+def sectors(db):
+    return Sector.objects.get(slug="retail"), Sector.objects.get(slug="banking-and-finance")
+
+
+@pytest.fixture
+def westminster(db):
+    return Borough.objects.get(slug="westminster")
+
+
+async def test_anonymous_is_closed_with_4401():
+    communicator = await connect(None)
+    await assert_closed_with(communicator, CLOSE_UNAUTHENTICATED)
+
+
+async def test_user_without_approved_membership_is_closed_with_4403(sectors):
+    retail, _ = sectors
+    applicant = await sync_to_async(member_of)()
+    await sync_to_async(Membership.objects.create)(user=applicant, sector=retail, statement="Please")
+    communicator = await connect(applicant)
+    await assert_closed_with(communicator, CLOSE_FORBIDDEN)
+
+
+async def test_member_receives_bulletins_for_their_sectors_only(sectors):
+    retail, banking = sectors
+    retail_member = await sync_to_async(member_of)(retail)
+    banking_member = await sync_to_async(member_of)(banking)
+    retail_socket = await connect(retail_member)
+    banking_socket = await connect(banking_member)
+    await hello(retail_socket)
+    await hello(banking_socket)
+
+    bulletin = await sync_to_async(publish)(title="Protest march on Oxford Street", sectors=[retail])
+
+    message = await retail_socket.receive_json_from(timeout=3)
+    assert message["type"] == "bulletin"
+    assert message["id"] == bulletin.pk
+    assert message["title"] == "Protest march on Oxford Street"
+    assert message["url"] == bulletin.get_absolute_url()
+    assert "Oxford Street" in message["summary"]
+    assert await banking_socket.receive_nothing(timeout=0.3)
+    await retail_socket.disconnect()
+    await banking_socket.disconnect()
+
+
+async def test_member_of_two_targeted_sectors_receives_it_once(sectors):
+    retail, banking = sectors
+    both = await sync_to_async(member_of)(retail, banking)
+    socket = await connect(both)
+    await hello(socket)
+    bulletin = await sync_to_async(publish)(title="Card skimming gang", sectors=[retail, banking])
+    message = await socket.receive_json_from(timeout=3)
+    assert message["id"] == bulletin.pk
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_borough_targeting_reaches_only_organisations_with_premises_there(sectors, westminster):
+    retail, _ = sectors
+    camden = await sync_to_async(Borough.objects.get)(slug="camden")
+    in_westminster = await sync_to_async(member_of)(
+        retail, organisation=await sync_to_async(OrganisationFactory)(boroughs=[westminster])
+    )
+    in_camden = await sync_to_async(member_of)(
+        retail, organisation=await sync_to_async(OrganisationFactory)(boroughs=[camden])
+    )
+    near, far = await connect(in_westminster), await connect(in_camden)
+    await hello(near)
+    await hello(far)
+    bulletin = await sync_to_async(publish)(title="Road closures", sectors=[retail], boroughs=[westminster])
+    assert (await near.receive_json_from(timeout=3))["id"] == bulletin.pk
+    assert await far.receive_nothing(timeout=0.3)
+    await near.disconnect()
+    await far.disconnect()
+
+
+async def test_official_sensitive_sends_title_and_link_only(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    await hello(socket)
+    bulletin = await sync_to_async(publish)(
+        title="Threat assessment", body="Names of premises at risk", sectors=[retail], sensitive=True
+    )
+    message = await socket.receive_json_from(timeout=3)
+    assert message["id"] == bulletin.pk
+    assert message["title"] == "Threat assessment"
+    assert message["sensitive"] is True
+    assert "summary" not in message
+    assert "Names of premises" not in json.dumps(message)
+    await socket.disconnect()
+
+
+async def test_officer_receives_every_bulletin(sectors):
+    _, banking = sectors
+    officer = await sync_to_async(UserFactory)(verified=True)
+    group = await sync_to_async(Group.objects.get)(name=roles.OFFICERS)
+    await sync_to_async(officer.groups.add)(group)
+    socket = await connect(officer)
+    assert (await hello(socket))["officer"] is True
+    bulletin = await sync_to_async(publish)(title="Fraud alert", sectors=[banking])
+    assert (await socket.receive_json_from(timeout=3))["id"] == bulletin.pk
+    await socket.disconnect()
+
+
+async def test_replay_after_reconnect_returns_missed_bulletins_in_order_once(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    first = await sync_to_async(publish)(title="Before", sectors=[retail])
+    socket = await connect(member)
+    cursor = (await hello(socket))["cursor"]
+    assert cursor == live.make_cursor(first.published_at, first.pk)
+    await socket.disconnect()
+
+    # The laptop sleeps through three updates.
+    missed = [await sync_to_async(publish)(title=f"Update {n}", sectors=[retail]) for n in (1, 2, 3)]
+
+    socket = await connect(member)
+    await hello(socket)
+    await socket.send_json_to({"type": "replay", "since": cursor})
+    received = [await socket.receive_json_from(timeout=3) for _ in range(3)]
+    assert [m["id"] for m in received] == [b.pk for b in missed]
+    assert [m["title"] for m in received] == ["Update 1", "Update 2", "Update 3"]
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3}
+
+    # Asking again on the same socket sends nothing twice.
+    await socket.send_json_to({"type": "replay", "since": cursor})
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3}
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_replay_never_includes_bulletins_addressed_to_others(sectors):
+    retail, banking = sectors
+    member = await sync_to_async(member_of)(retail)
+    start = await sync_to_async(publish)(title="Start", sectors=[retail])
+    await sync_to_async(publish)(title="For banks", sectors=[banking])
+    socket = await connect(member)
+    await hello(socket)
+    await socket.send_json_to({"type": "replay", "since": live.make_cursor(start.published_at, start.pk)})
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0}
+    await socket.disconnect()
+
+
+async def test_suspension_closes_the_members_socket(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    await hello(socket)
+    membership = await sync_to_async(Membership.objects.get)(user=member, sector=retail)
+    await sync_to_async(suspend)(membership)
+    await assert_closed_with(socket, CLOSE_FORBIDDEN)
+
+
+def suspend(membership) -> None:
+    from sectors import services
+
+    officer = UserFactory(is_superuser=True)
+    services.suspend_membership(membership, by=officer, reason="Left the organisation")
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected_error"),
+    [
+        ("this is not json", "That was not JSON."),
+        ('["a", "list"]', "Send a JSON object with a type."),
+        ('{"type": "explode"}', "Unknown message type."),
+        ('{"type": "replay", "since": "yesterday"}', "replay needs the cursor of the last bulletin seen."),
+    ],
+)
+async def test_malformed_messages_get_an_error_and_the_socket_stays_open(sectors, frame, expected_error):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    await hello(socket)
+    await socket.send_to(text_data=frame)
+    assert await socket.receive_json_from(timeout=3) == {"type": "error", "error": expected_error}
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=3) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_binary_frames_are_refused(sectors):
+    retail, _ = sectors
+    socket = await connect(await sync_to_async(member_of)(retail))
+    await hello(socket)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from(timeout=3))["type"] == "error"
+    await socket.disconnect()
+
+
+async def test_huge_payload_closes_with_1009(sectors):
+    retail, _ = sectors
+    socket = await connect(await sync_to_async(member_of)(retail))
+    await hello(socket)
+    await socket.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 100_000}))
+    await assert_closed_with(socket, CLOSE_TOO_BIG)
+
+
+# The real ASGI stack: routing, AllowedHostsOriginValidator and the session cookie ------------------------------
+
+
+async def full_stack_socket(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, "/ws/live/", headers=headers)
+
+
+def session_cookie_for(user) -> bytes:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def test_full_stack_accepts_a_logged_in_member_from_an_allowed_origin(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    cookie = await sync_to_async(session_cookie_for)(member)
+    communicator = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", cookie)])
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=3))["type"] == "hello"
+    await communicator.disconnect()
+
+
+async def test_full_stack_refuses_a_foreign_origin(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    cookie = await sync_to_async(session_cookie_for)(member)
+    communicator = await full_stack_socket([(b"origin", b"http://evil.example"), (b"cookie", cookie)])
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_full_stack_without_session_is_closed_with_4401():
+    communicator = await full_stack_socket([(b"origin", b"http://localhost")])
+    connected, _ = await communicator.connect()
+    assert connected
+    await assert_closed_with(communicator, CLOSE_UNAUTHENTICATED)
