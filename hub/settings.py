@@ -256,8 +256,9 @@ PERMISSIONS_POLICY = {
                     "display-capture", "fullscreen", "accelerometer", "gyroscope", "magnetometer"]
 }
 # Changing one's password signs out every other session (Django's session hash); "Sessions" in the user
-# menu (allauth.usersessions) lists them and signs out the others on request.
-USERSESSIONS_TRACK_ACTIVITY = True
+# menu (allauth.usersessions) lists them and signs out the others on request. Activity tracking stays off: it
+# would write to the database on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -109,7 +109,7 @@ class FeedbackView(MemberRequiredMixin, FormView):
     template_name = "bulletins/feedback_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        if not permissions.can_read_bulletins(request.user):
             return self.handle_no_permission()
         self.bulletin = get_object_or_404(permissions.visible_bulletins(request.user), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
@@ -262,7 +262,7 @@ class DeliveryReportView(OfficerRequiredMixin, DetailView):
         self.object = self.get_object()
         if request.GET.get("format") == "csv":
             return self.csv_response()
-        return super().get(request, *args, **kwargs)
+        return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
         from django.core.paginator import Paginator

@@ -1,0 +1,46 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from sectors.models import Borough
+from tests.factories import OrganisationFactory, UserFactory, member_of, with_mfa
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    """Most tests want the e-mail fan-out done by the time publish returns; the queue has its own test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def westminster(db):
+    return Borough.objects.get(slug="westminster")
+
+
+@pytest.fixture
+def camden(db):
+    return Borough.objects.get(slug="camden")
+
+
+@pytest.fixture
+def officer(db):
+    user = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
+    user.groups.add(Group.objects.get(name=roles.OFFICERS))
+    return user
+
+
+@pytest.fixture
+def audience(db, sector_a, sector_b, westminster, camden):
+    """Members placed so that "sectors A and B, in Westminster" picks exactly two people in two organisations."""
+    in_westminster = OrganisationFactory(name="Westminster Retail Ltd", boroughs=[westminster])
+    also_westminster = OrganisationFactory(name="Westminster Bank plc", boroughs=[westminster, camden])
+    in_camden = OrganisationFactory(name="Camden Shops Ltd", boroughs=[camden])
+    from sectors.models import Sector
+
+    hotels = Sector.objects.get(slug="hotels-and-hospitality")
+    return {
+        "retail_westminster": member_of(sector_a, organisation=in_westminster, display_name="Rita Retail"),
+        "bank_westminster": member_of(sector_b, organisation=also_westminster, display_name="Barry Bank"),
+        "retail_camden": member_of(sector_a, organisation=in_camden, display_name="Cathy Camden"),
+        "hotel_westminster": member_of(hotels, organisation=in_westminster, display_name="Hugo Hotel"),
+    }

@@ -1,0 +1,61 @@
+"""Permission matrix: every bulletins view x every role, with the exact status."""
+
+import pytest
+from django.urls import reverse
+
+from messaging.bulletins import services
+from messaging.bulletins.models import Bulletin
+from tests.conftest import ROLES, client_as
+
+pytestmark = pytest.mark.django_db
+
+MEMBER_VIEW = {"anonymous": 302, "unverified": 403, "applicant": 403, "member_a": 200, "member_b": 200,
+               "lead_a": 200, "lead_b": 200, "moderator_a": 200, "officer": 200, "admin": 200}
+SECTOR_A_ONLY = {**MEMBER_VIEW, "member_b": 404, "lead_b": 404}
+OFFICER_ONLY = {role: 403 for role in ROLES} | {"anonymous": 302, "officer": 200, "admin": 200}
+OFFICER_ACTION = {role: 403 for role in ROLES} | {"anonymous": 302, "officer": 302, "admin": 302}
+
+
+@pytest.fixture
+def objects(people, sector_a, django_capture_on_commit_callbacks):
+    published = Bulletin.objects.create(title="To retail", body="x", author=people.officer, ack_requested=True)
+    published.sectors.set([sector_a])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_bulletin(published, by=people.officer)
+    draft = Bulletin.objects.create(title="Draft", body="x", author=people.officer)
+    draft.sectors.set([sector_a])
+    incident = services.open_incident(title="Incident A", sectors=[sector_a], boroughs=[], by=people.officer)
+    return {"published": published, "draft": draft, "incident": incident}
+
+
+CASES = [
+    ("get", "bulletins:inbox", None, MEMBER_VIEW),
+    ("get", "bulletins:incident_list", None, MEMBER_VIEW),
+    ("get", "bulletins:detail", "published", SECTOR_A_ONLY),
+    ("get", "bulletins:incident_detail", "incident", SECTOR_A_ONLY),
+    ("get", "bulletins:officer_list", None, OFFICER_ONLY),
+    ("get", "bulletins:create", None, OFFICER_ONLY),
+    ("get", "bulletins:edit", "draft", OFFICER_ONLY),
+    ("get", "bulletins:report", "published", OFFICER_ONLY),
+    ("get", "bulletins:feedback_list", None, OFFICER_ONLY),
+    ("get", "bulletins:incident_create", None, OFFICER_ONLY),
+    ("get", "bulletins:incident_update", "incident", OFFICER_ONLY),
+    ("get", "bulletins:incident_resolve", "incident", OFFICER_ONLY),
+    ("post", "bulletins:publish", "draft", OFFICER_ACTION),
+    ("post", "bulletins:schedule", "draft", OFFICER_ACTION),
+    # Members of A were asked to acknowledge; officers received nothing to acknowledge.
+    ("post", "bulletins:acknowledge", "published",
+     {**SECTOR_A_ONLY, "member_a": 302, "lead_a": 302, "moderator_a": 302, "officer": 403, "admin": 403}),
+    ("post", "bulletins:feedback", "published",
+     {**SECTOR_A_ONLY, "member_a": 200, "lead_a": 200, "moderator_a": 200}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "name", "target", "expected"), CASES, ids=[f"{m} {n}" for m, n, _, _ in CASES])
+def test_permission_matrix(client, people, objects, role, method, name, target, expected):
+    url = reverse(name, args=[objects[target].pk] if target else [])
+    response = getattr(client_as(client, people, role), method)(url)
+    assert response.status_code == expected[role]
+    if expected[role] == 302 and role == "anonymous":
+        assert response["Location"].startswith(reverse("account_login"))
