@@ -85,3 +85,39 @@ def make_sector_lead(user, sector) -> None:
 
     user.groups.add(Group.objects.get(name=SECTOR_LEADS))
     assign_perm("sectors.manage_membership", user, sector)
+
+
+def remove_sector_lead(user, sector) -> None:
+    """Withdraw the lead role for one sector; the group goes once they lead no sector."""
+    from guardian.shortcuts import remove_perm
+
+    remove_perm("sectors.manage_membership", user, sector)
+    if not sectors_led(user).exists():
+        user.groups.remove(Group.objects.get(name=SECTOR_LEADS))
+
+
+def is_sector_lead(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or sectors_led(user).exists())
+
+
+def can_view_sector(user, sector) -> bool:
+    """A sector's page (who is in it) is for its approved members, its leads and officers."""
+    return is_member_of(user, sector) or can_manage_membership(user, sector) or is_officer(user)
+
+
+def can_view_organisation(user, organisation) -> bool:
+    """Its own people, officers, leads of a sector it applied to, and members sharing an approved sector."""
+    if not user.is_authenticated:
+        return False
+    if user.organisation_id == organisation.pk or is_officer(user):
+        return True
+    from sectors.models import Membership
+
+    memberships = Membership.objects.filter(user__organisation=organisation)
+    if memberships.filter(sector__in=sectors_led(user)).exists():
+        return True
+    return memberships.approved().filter(sector_id__in=approved_sector_ids(user)).exists()
+
+
+def can_edit_organisation(user, organisation) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.organisation_id == organisation.pk)

@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from accounts import roles
 from hub.health import run_checks
 
 
@@ -21,6 +22,19 @@ class HomeView(TemplateView):
 
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        from sectors.models import Membership
+        from sectors.selectors import memberships_of
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["memberships"] = memberships_of(user)
+        if roles.is_sector_lead(user):
+            context["pending_applications"] = Membership.objects.pending().filter(
+                sector__in=roles.sectors_led(user)
+            ).count()
+        return context
 
 
 @never_cache

@@ -1,2 +1,75 @@
+"""Demo organisations, memberships and roles (idempotent)."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts import roles
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from sectors.models import Borough, Membership, Organisation, Sector
+
+ORGANISATIONS = {
+    "Oxford Street Stores": ["westminster", "camden"],
+    "Thames Bank": ["city-of-london", "tower-hamlets"],
+    "Southbank Hotels": ["southwark", "lambeth", "westminster"],
+    "Metropolitan Police Service": [],
+}
+
+
+def _organisation(name: str) -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"verified": True})
+    organisation.boroughs.set(Borough.objects.filter(slug__in=ORGANISATIONS[name]))
+    return organisation
+
+
+def _membership(user, sector_slug: str, status: str, decided_by=None, statement: str = "") -> None:
+    Membership.objects.update_or_create(
+        user=user, sector=Sector.objects.get(slug=sector_slug),
+        defaults={
+            "status": status,
+            "statement": statement or "We operate premises in London and want the partnership's updates.",
+            "decided_by": decided_by if status != Membership.Status.APPLIED else None,
+            "decided_at": timezone.now() if status != Membership.Status.APPLIED else None,
+        },
+    )
+
+
 def run(context: dict) -> None:
-    """Demo organisations and memberships (idempotent); context["people"] holds the demo users."""
+    people = context["people"]
+    admin, officer, moderator, lead = people["admin"], people["officer"], people["moderator"], people["lead"]
+    member, member2 = people["member"], people["member2"]
+    stores, bank, hotels = (_organisation(n) for n in ["Oxford Street Stores", "Thames Bank", "Southbank Hotels"])
+    police = _organisation("Metropolitan Police Service")
+
+    for user, organisation in [(member, stores), (moderator, stores), (lead, hotels), (member2, bank),
+                               (officer, police)]:
+        user.organisation = organisation
+        user.save(update_fields=["organisation"])
+
+    approved = Membership.Status.APPROVED
+    _membership(member, "retail", approved, admin)
+    _membership(moderator, "retail", approved, admin)
+    _membership(lead, "retail", approved, admin)
+    _membership(lead, "hotels-and-hospitality", approved, admin)
+    _membership(member2, "banking-and-finance", approved, admin)
+    _membership(member2, "insurance", approved, admin)
+
+    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
+    moderator.groups.add(Group.objects.get(name=roles.MODERATORS))
+    for slug in ["retail", "hotels-and-hospitality"]:
+        roles.make_sector_lead(lead, Sector.objects.get(slug=slug))
+
+    applicant, _ = User.objects.get_or_create(
+        email="applicant@hub.example", defaults={"display_name": "Ada Applicant (Covent Garden Market)"}
+    )
+    applicant.set_password(DEMO_PASSWORD)
+    applicant.organisation = _organisation("Southbank Hotels")
+    applicant.save()
+    EmailAddress.objects.update_or_create(user=applicant, email=applicant.email,
+                                          defaults={"verified": True, "primary": True})
+    if not Membership.objects.filter(user=applicant, sector__slug="retail").exists():
+        _membership(applicant, "retail", Membership.Status.APPLIED,
+                    statement="We run 40 market stalls in Covent Garden and want the Retail sector's alerts.")
+    people["applicant"] = applicant
+    context["logins"].append(("applicant (pending)", applicant.email, DEMO_PASSWORD))

@@ -3,10 +3,24 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.test import override_settings
 
 from accounts import roles
 from sectors.models import Sector
 from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright keeps an event loop running in this thread until the session ends,
+    which the async consumer tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """The production hasher is slow on purpose; the suite creates thousands of users."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,231 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import DetailView, FormView, ListView, UpdateView, View
+
+from accounts import roles
+from sectors import selectors, services
+from sectors.forms import ApplicationForm, OrganisationForm, ReasonForm
+from sectors.models import Membership, Organisation, Sector
+
+
+class SectorDirectoryView(ListView):
+    """Public: what each sector is, so a business knows which to apply to."""
+
+    template_name = "sectors/directory.html"
+    context_object_name = "sectors"
+
+    def get_queryset(self):
+        return selectors.sector_directory()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["approved_ids"] = roles.approved_sector_ids(self.request.user)
+        return context
+
+
+class SectorDetailView(LoginRequiredMixin, DetailView):
+    model = Sector
+    template_name = "sectors/detail.html"
+    context_object_name = "sector"
+
+    def get_object(self, queryset=None):
+        sector = super().get_object(queryset)
+        if not roles.can_view_sector(self.request.user, sector):
+            raise PermissionDenied("Only the sector's approved members can see who is in it.")
+        return sector
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context_data(**kwargs)
+        paginator = Paginator(selectors.organisations_in(self.object), 25)
+        page_obj = paginator.get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page_obj, organisations=page_obj.object_list,
+            can_manage=roles.can_manage_membership(self.request.user, self.object),
+            recent_activity=self.recent_activity(),
+        )
+        return context
+
+    def recent_activity(self) -> list:
+        """The forum's latest threads, once the board is installed (filled in by the board)."""
+        return []
+
+
+class MyMembershipsView(LoginRequiredMixin, ListView):
+    template_name = "sectors/my_memberships.html"
+    context_object_name = "memberships"
+
+    def get_queryset(self):
+        return selectors.memberships_of(self.request.user)
+
+
+class ApplyView(LoginRequiredMixin, FormView):
+    form_class = ApplicationForm
+    template_name = "sectors/apply.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not roles.has_verified_email(request.user):
+            raise PermissionDenied("Verify your e-mail address before applying: we sent you a link when you signed up.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        sector = Sector.objects.filter(slug=self.request.GET.get("sector", "")).first()
+        return {"sectors": [sector]} if sector else {}
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():  # a new organisation only exists if the application does
+                memberships = services.apply_to_sectors(
+                    self.request.user, organisation=form.get_organisation(),
+                    sectors=form.cleaned_data["sectors"], statement=form.cleaned_data["statement"],
+                )
+        except services.MembershipError as error:
+            form.add_error("sectors", str(error))
+            return self.form_invalid(form)
+        names = ", ".join(m.sector.name for m in memberships)
+        messages.success(self.request, f"Application sent to {names}. The sector lead will let you know by e-mail.")
+        return redirect("sectors:mine")
+
+
+class LeadRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self) -> bool:
+        return roles.is_sector_lead(self.request.user)
+
+
+class ApplicationQueueView(LeadRequiredMixin, ListView):
+    template_name = "sectors/queue.html"
+    context_object_name = "memberships"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.sectors = roles.sectors_led(self.request.user)
+        status = self.request.GET.get("status", Membership.Status.APPLIED)
+        self.status = status if status in Membership.Status.values else Membership.Status.APPLIED
+        self.sector = self.sectors.filter(slug=self.request.GET.get("sector", "")).first()
+        return selectors.application_queue(self.sectors, status=self.status, sector=self.sector)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = {"status": self.status} | ({"sector": self.sector.slug} if self.sector else {})
+        context.update(
+            statuses=Membership.Status.choices, status=self.status, sector=self.sector,
+            led_sectors=list(self.sectors), query_string="&".join(f"{k}={v}" for k, v in query.items()),
+            reason_form=ReasonForm(),
+        )
+        return context
+
+
+class DecisionMixin(LoginRequiredMixin):
+    """Loads the membership and refuses anyone who does not lead its sector."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.membership = get_object_or_404(Membership.objects.select_related("sector", "user__organisation"),
+                                            pk=kwargs["pk"])
+        if not roles.can_manage_membership(request.user, self.membership.sector):
+            raise PermissionDenied("Only this sector's leads decide on its members.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def back(self) -> HttpResponseRedirect:
+        target = self.request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {self.request.get_host()}, self.request.is_secure()):
+            target = f"{reverse('sectors:queue')}?sector={self.membership.sector.slug}"
+        return redirect(target)
+
+    def decide(self, action, success: str, **kwargs) -> HttpResponseRedirect:
+        try:
+            action(self.membership, by=self.request.user, **kwargs)
+        except services.MembershipError as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(self.request, success.format(user=self.membership.user, sector=self.membership.sector))
+        return self.back()
+
+
+class ApproveView(DecisionMixin, View):
+    def post(self, request, pk: int):
+        return self.decide(services.approve_membership, "{user} is now a member of {sector}.")
+
+
+class ReinstateView(DecisionMixin, View):
+    def post(self, request, pk: int):
+        return self.decide(services.reinstate_membership, "{user} is reinstated in {sector}.")
+
+
+class ReasonView(DecisionMixin, FormView):
+    """Refusing and suspending both need a reason the person will read."""
+
+    form_class = ReasonForm
+    template_name = "sectors/reason_form.html"
+    action = None
+    title = ""
+    success = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(membership=self.membership, title=self.title, **kwargs)
+
+    def form_valid(self, form):
+        return self.decide(type(self).action, self.success, reason=form.cleaned_data["reason"])
+
+
+class RefuseView(ReasonView):
+    action = services.refuse_membership
+    title = "Refuse application"
+    success = "The application from {user} to {sector} is refused; they have been told why."
+
+
+class SuspendView(ReasonView):
+    action = services.suspend_membership
+    title = "Suspend member"
+    success = "{user} is suspended from {sector}; their access ended now."
+
+
+class OrganisationDetailView(LoginRequiredMixin, DetailView):
+    template_name = "sectors/organisation.html"
+    context_object_name = "organisation"
+
+    def get_queryset(self):
+        return selectors.organisation_profile(self.kwargs["pk"])
+
+    def get_object(self, queryset=None):
+        organisation = super().get_object(queryset)
+        if not roles.can_view_organisation(self.request.user, organisation):
+            raise Http404("No such organisation.")
+        return organisation
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        people = list(self.object.people.all())
+        context.update(
+            people=people,
+            sectors=sorted({m.sector for person in people for m in person.memberships.all()}, key=str),
+            can_edit=roles.can_edit_organisation(self.request.user, self.object),
+        )
+        return context
+
+
+class OrganisationUpdateView(LoginRequiredMixin, UpdateView):
+    model = Organisation
+    form_class = OrganisationForm
+    template_name = "sectors/organisation_form.html"
+
+    def get_object(self, queryset=None):
+        organisation = super().get_object(queryset)
+        if not roles.can_edit_organisation(self.request.user, organisation):
+            raise PermissionDenied("Only the organisation's own people can edit its profile.")
+        return organisation
+
+    def form_valid(self, form):
+        messages.success(self.request, "Organisation profile saved.")
+        return super().form_valid(form)

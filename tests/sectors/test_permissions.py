@@ -1,0 +1,83 @@
+"""Permission matrix: every sectors view x every role, with the exact status."""
+
+import pytest
+from django.urls import reverse
+
+from sectors.models import Membership
+from tests.conftest import ROLES, client_as
+from tests.factories import MembershipFactory, member_of
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = {role: 200 for role in ROLES}
+SIGNED_IN = EVERYONE | {"anonymous": 302}
+VERIFIED = SIGNED_IN | {"unverified": 403}
+LEADS = {role: 403 for role in ROLES} | {"anonymous": 302, "lead_a": 200, "lead_b": 200, "admin": 200}
+LEAD_OF_A_PAGE = {role: 403 for role in ROLES} | {"anonymous": 302, "lead_a": 200, "admin": 200}
+LEAD_OF_A_ACTION = {role: 403 for role in ROLES} | {"anonymous": 302, "lead_a": 302, "admin": 302}
+SECTOR_A_PAGE = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "lead_a": 200,
+                                                 "moderator_a": 200, "officer": 200, "admin": 200}
+ORGANISATION_OF_MEMBER_A = {role: 404 for role in ROLES} | {
+    "anonymous": 302, "member_a": 200, "lead_a": 200, "moderator_a": 200, "officer": 200, "admin": 200,
+}
+EDIT_ORGANISATION_OF_MEMBER_A = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "admin": 200}
+
+
+@pytest.fixture
+def objects(people, sector_a):
+    pending = Membership.objects.get(user=people.applicant, sector=sector_a)
+    approved = Membership.objects.get(user=people.member_a, sector=sector_a)
+    suspended = MembershipFactory(sector=sector_a, status="suspended", reason="Left the company")
+    return {"pending": pending, "approved": approved, "suspended": suspended, "sector_a": sector_a.slug,
+            "organisation": people.member_a.organisation}
+
+
+CASES = [
+    ("get", "sectors:directory", None, EVERYONE),
+    ("get", "sectors:mine", None, SIGNED_IN),
+    ("get", "sectors:apply", None, VERIFIED),
+    ("get", "sectors:queue", None, LEADS),
+    ("get", "sectors:detail", "sector_a", SECTOR_A_PAGE),
+    ("get", "sectors:refuse", "pending", LEAD_OF_A_PAGE),
+    ("get", "sectors:suspend", "approved", LEAD_OF_A_PAGE),
+    ("post", "sectors:approve", "pending", LEAD_OF_A_ACTION),
+    ("post", "sectors:refuse", "pending", LEAD_OF_A_PAGE),  # an empty reason re-shows the form
+    ("post", "sectors:suspend", "approved", LEAD_OF_A_PAGE),
+    ("post", "sectors:reinstate", "suspended", LEAD_OF_A_ACTION),
+    ("get", "sectors:organisation", "organisation", ORGANISATION_OF_MEMBER_A),
+    ("get", "sectors:organisation_edit", "organisation", EDIT_ORGANISATION_OF_MEMBER_A),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "name", "target", "expected"), CASES, ids=[f"{m} {n}" for m, n, _, _ in CASES])
+def test_permission_matrix(client, people, objects, role, method, name, target, expected):
+    target_value = objects.get(target) if target else None
+    args = [] if target is None else [target_value if isinstance(target_value, str) else target_value.pk]
+    response = getattr(client_as(client, people, role), method)(reverse(name, args=args))
+    assert response.status_code == expected[role]
+    if expected[role] == 302 and role == "anonymous":
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_lead_of_b_can_never_decide_on_a(client, people, objects):
+    client.force_login(people.lead_b)
+    for name in ["sectors:approve", "sectors:reinstate"]:
+        target = objects["pending"] if name == "sectors:approve" else objects["suspended"]
+        assert client.post(reverse(name, args=[target.pk])).status_code == 403
+    response = client.post(reverse("sectors:refuse", args=[objects["pending"].pk]), {"reason": "No"})
+    assert response.status_code == 403
+    response = client.post(reverse("sectors:suspend", args=[objects["approved"].pk]), {"reason": "No"})
+    assert response.status_code == 403
+    statuses = set(Membership.objects.filter(pk__in=[m.pk for k, m in objects.items() if isinstance(m, Membership)])
+                   .values_list("status", flat=True))
+    assert statuses == {"applied", "approved", "suspended"}
+    # ...and lead B's queue never lists sector A's applications.
+    response = client.get(reverse("sectors:queue"))
+    assert people.applicant.email not in response.content.decode()
+
+
+def test_organisation_of_another_sector_is_hidden(client, people, sector_b):
+    stranger = member_of(sector_b)
+    client.force_login(people.member_a)
+    assert client.get(reverse("sectors:organisation", args=[stranger.organisation.pk])).status_code == 404
