@@ -31,6 +31,15 @@ def is_officer(user) -> bool:
     return user.is_authenticated and (user.is_superuser or _in_group(user, OFFICERS))
 
 
+def is_moderator(user) -> bool:
+    """Holds the moderator role; which forums they moderate is the board's object permission."""
+    return _in_group(user, MODERATORS)
+
+
+def has_lead_role(user) -> bool:
+    return _in_group(user, SECTOR_LEADS)
+
+
 def has_verified_email(user) -> bool:
     from allauth.account.models import EmailAddress
 
@@ -121,3 +130,20 @@ def can_view_organisation(user, organisation) -> bool:
 
 def can_edit_organisation(user, organisation) -> bool:
     return user.is_authenticated and (user.is_superuser or user.organisation_id == organisation.pk)
+
+
+def make_moderator(user, forum) -> None:
+    from guardian.shortcuts import assign_perm
+
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    assign_perm("board.moderate_forum", user, forum)
+
+
+def remove_moderator(user, forum) -> None:
+    """Withdraw moderation of one forum; the group goes once they moderate none."""
+    from guardian.shortcuts import get_objects_for_user, remove_perm
+
+    remove_perm("board.moderate_forum", user, forum)
+    if not get_objects_for_user(user, "board.moderate_forum", with_superuser=False,
+                                accept_global_perms=False).exists():
+        user.groups.remove(Group.objects.get(name=MODERATORS))

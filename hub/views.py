@@ -7,6 +7,8 @@ from django.views.generic import TemplateView
 
 from accounts import roles
 from hub.health import run_checks
+from messaging.board import permissions as board_permissions
+from messaging.board import selectors as board_selectors
 
 
 class HomeView(TemplateView):
@@ -30,6 +32,11 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["memberships"] = memberships_of(user)
+        if board_permissions.can_use_board(user):
+            context["recent_threads"] = board_selectors.recent_threads(
+                forum_ids=board_permissions.readable_forums(user).values("pk")
+            )
+        context["notifications"] = list(board_selectors.unread_notifications(user))
         if roles.is_sector_lead(user):
             context["pending_applications"] = Membership.objects.pending().filter(
                 sector__in=roles.sectors_led(user)

@@ -54,8 +54,10 @@ class SectorDetailView(LoginRequiredMixin, DetailView):
         return context
 
     def recent_activity(self) -> list:
-        """The forum's latest threads, once the board is installed (filled in by the board)."""
-        return []
+        """The latest approved threads in the sector's forum."""
+        from messaging.board.selectors import recent_threads
+
+        return list(recent_threads(forum_ids=[self.object.forum.pk]))
 
 
 class MyMembershipsView(LoginRequiredMixin, ListView):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class BoardConfig(AppConfig):
@@ -7,3 +8,8 @@ class BoardConfig(AppConfig):
     name = "messaging.board"
     label = "board"
     verbose_name = "Discussion board"
+
+    def ready(self) -> None:
+        from messaging.board.services import create_forum_for_sector
+
+        post_save.connect(create_forum_for_sector, sender="sectors.Sector", dispatch_uid="board.sector_forum")

@@ -1,2 +1,52 @@
+"""Demo threads in the Hub, Retail and Banking forums; one waiting for a moderator and one reported post."""
+
+from accounts import roles
+from messaging.board import services
+from messaging.board.models import Forum, Post, Report, Thread
+
+
+def _thread(forum: Forum, title: str, author, body: str, *, approve_by=None, replies=()) -> Thread:
+    thread = Thread.objects.filter(forum=forum, title=title).first()
+    if thread is None:
+        thread = services.start_thread(forum, author=author, title=title, body=body)
+        if approve_by is not None and not thread.is_approved:
+            services.approve_thread(thread, by=approve_by)
+            thread.refresh_from_db()
+        for reply_author, reply_body in replies:
+            services.reply(thread, author=reply_author, body=reply_body)
+    return thread
+
+
 def run(context: dict) -> None:
-    """Demo content for this app (idempotent); context["people"] holds the demo users."""
+    people = context["people"]
+    admin, officer, moderator = people["admin"], people["officer"], people["moderator"]
+    member, member2, lead = people["member"], people["member2"], people["lead"]
+    hub = Forum.objects.hub()
+    retail = Forum.objects.get(sector__slug="retail")
+    banking = Forum.objects.get(sector__slug="banking-and-finance")
+    for forum in (hub, retail):
+        roles.make_moderator(moderator, forum)
+
+    _thread(hub, "Saturday's march: how are you planning deliveries?", officer,
+            "The route closes **Regent Street** from 11:00. Tell us here if a closure stops a critical delivery "
+            "and we will look at escorted access.",
+            replies=[(member, "We are moving our Oxford Circus delivery to 07:00. Thanks for the early notice."),
+                     (member2, "Branches on the route will open at 13:00.")])
+    retail_thread = _thread(
+        retail, "Distraction thefts on Oxford Street", member,
+        "Two of our stores saw the same *distraction* technique this week: one person asks for help at the till "
+        "while another takes phones from the counter. Descriptions shared with the police liaison team.",
+        approve_by=moderator,
+        replies=[(lead, "Same at our Bond Street hotel shop on Tuesday. We have moved phones behind the counter."),
+                 (moderator, "Pinned for the week. Please report incidents on 101 as well as here.")],
+    )
+    services.set_thread_flag(retail_thread, by=moderator, flag="pinned", value=True)
+    _thread(banking, "Courier fraud calls to older customers", member2,
+            "We have seen a rise in *courier fraud* calls this month. The script claims to be from our fraud team.",
+            approve_by=admin)
+    _thread(retail, "Card skimmers at self-checkouts?", lead,
+            "Has anyone found skimming devices on self-checkout card readers? We found one in Covent Garden.")
+
+    hub_reply = Post.objects.filter(thread__forum=hub, author=member2).first()
+    if hub_reply and not Report.objects.filter(post=hub_reply).exists():
+        services.report_post(hub_reply, by=member, reason="Shares branch opening times publicly; is that wise?")

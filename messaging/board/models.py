@@ -1,0 +1,165 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+BODY_MAX_LENGTH = 20_000
+
+
+class ForumQuerySet(models.QuerySet):
+    def hub(self) -> "Forum":
+        return self.get(sector__isnull=True)
+
+
+class Forum(models.Model):
+    """A sector's forum, or (no sector) the cross-sector Hub forum every approved member and officer uses."""
+
+    sector = models.OneToOneField(
+        "sectors.Sector", null=True, blank=True, on_delete=models.CASCADE, related_name="forum"
+    )
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    # Denormalised so the forum index costs one query however busy the board is; kept by services.
+    thread_count = models.PositiveIntegerField(default=0, help_text="Approved threads.")
+    post_count = models.PositiveIntegerField(default=0, help_text="Posts in approved threads.")
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ForumQuerySet.as_manager()
+
+    class Meta:
+        # The Hub forum (no sector) first, then the sectors by name.
+        ordering = [models.F("sector").asc(nulls_first=True), "name"]
+        permissions = [("moderate_forum", "Can moderate this forum")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("board:forum", args=[self.slug])
+
+    @property
+    def is_hub(self) -> bool:
+        return self.sector_id is None
+
+
+class ThreadQuerySet(models.QuerySet):
+    def approved(self) -> "ThreadQuerySet":
+        return self.filter(status=Thread.Status.APPROVED)
+
+    def pending(self) -> "ThreadQuerySet":
+        return self.filter(status=Thread.Status.PENDING)
+
+
+class Thread(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="threads")
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="threads")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    rejection_reason = models.TextField(blank=True)
+    pinned = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    reply_count = models.PositiveIntegerField(default=0, help_text="Posts after the first.")
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pinned", "-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["forum", "status", "-pinned", "-last_activity_at", "-id"], name="thread_forum_page"),
+            models.Index(fields=["status", "created_at"], name="thread_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("board:thread", args=[self.pk])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts")
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["thread", "created_at", "id"], name="post_thread_page")]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('board:thread', args=[self.thread_id])}?post={self.pk}#post-{self.pk}"
+
+
+class PostRevision(models.Model):
+    """The text a post had before an edit: who replaced it and when. Moderators read the history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200, blank=True, help_text="The thread title, for a thread's first post.")
+    body = models.TextField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    edited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-edited_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Revision of post {self.post_id} ({self.edited_at:%Y-%m-%d %H:%M})"
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="one_report_per_post_and_user")]
+
+    def __str__(self) -> str:
+        return f"Report on post {self.post_id} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """An on-site note to one user (their thread was approved or rejected); listed on the dashboard."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.message

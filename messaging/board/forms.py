@@ -1,0 +1,60 @@
+from django import forms
+
+from messaging.board.models import BODY_MAX_LENGTH, Forum
+
+BODY_HELP = "Markdown: **bold**, *italic*, > quote, - lists, [links](https://…). No images or HTML."
+
+
+def _clean_text(value: str, what: str) -> str:
+    value = value.replace("\x00", "").strip()
+    if not value:
+        raise forms.ValidationError(f"Write a {what}.")
+    return value
+
+
+class PostForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply", widget=forms.Textarea(attrs={"rows": 6}), max_length=BODY_MAX_LENGTH, help_text=BODY_HELP,
+        error_messages={"required": "Write something before posting."},
+    )
+
+    def clean_body(self) -> str:
+        return _clean_text(self.cleaned_data["body"], "message")
+
+
+class ThreadForm(PostForm):
+    title = forms.CharField(max_length=200, error_messages={"required": "Give the thread a title."})
+
+    field_order = ["title", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = "Message"
+
+    def clean_title(self) -> str:
+        return _clean_text(self.cleaned_data["title"], "title")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             error_messages={"required": "Give a reason."})
+
+    def __init__(self, *args, label: str = "Reason", help_text: str = "", required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+        self.fields["reason"].required = required
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].replace("\x00", "").strip()
+        if self.fields["reason"].required and not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason
+
+
+class MoveForm(forms.Form):
+    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label="Move to")
+
+    def __init__(self, *args, forums, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums

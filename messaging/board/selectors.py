@@ -1,0 +1,56 @@
+"""Reads for the board's pages; each query's cost is independent of how many rows the board holds."""
+
+from django.db.models import Count, QuerySet
+
+from audit.models import AuditEntry
+from messaging.board import permissions
+from messaging.board.models import Forum, Post, Report, Thread
+
+
+def forum_index(user) -> QuerySet[Forum]:
+    return permissions.readable_forums(user).select_related("sector")
+
+
+def forum_threads(user, forum: Forum) -> QuerySet[Thread]:
+    return permissions.visible_threads(user, forum).select_related("author")
+
+
+def thread_posts(thread: Thread) -> QuerySet[Post]:
+    return (thread.posts.select_related("author__organisation")
+            .annotate(revision_count=Count("revisions")).order_by("created_at", "id"))
+
+
+def moderation_queue(user) -> tuple[QuerySet[Thread], QuerySet[Report]]:
+    forum_ids = permissions.moderated_forum_ids(user)
+    threads = (Thread.objects.pending().filter(forum_id__in=forum_ids)
+               .select_related("forum", "author").order_by("created_at", "id"))
+    reports = (Report.objects.filter(status=Report.Status.OPEN, post__thread__forum_id__in=forum_ids)
+               .select_related("post__thread__forum", "post__author", "reporter").order_by("created_at", "id"))
+    return threads, reports
+
+
+def moderation_count(user) -> int:
+    forum_ids = permissions.moderated_forum_ids(user)
+    if not forum_ids:
+        return 0
+    return (Thread.objects.pending().filter(forum_id__in=forum_ids).count()
+            + Report.objects.filter(status=Report.Status.OPEN, post__thread__forum_id__in=forum_ids).count())
+
+
+def moderation_log(forum: Forum) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(action__startswith="board.", data__forum=forum.pk).select_related("actor")
+
+
+def recent_threads(*, forum_ids, limit: int = 5) -> QuerySet[Thread]:
+    return (Thread.objects.approved().filter(forum_id__in=forum_ids)
+            .select_related("forum").order_by("-last_activity_at", "-id")[:limit])
+
+
+def my_reports(user, posts) -> set[int]:
+    return set(Report.objects.filter(reporter=user, post__in=posts).values_list("post_id", flat=True))
+
+
+
+
+def unread_notifications(user) -> QuerySet:
+    return user.notifications.filter(read_at__isnull=True)[:10]

@@ -1,0 +1,211 @@
+"""Board actions that touch several objects: each runs in one transaction and keeps the counters right.
+
+Every moderator action writes an audit entry carrying the forum's id, which the forum's moderation log lists.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from audit.services import record
+from messaging.board import permissions
+from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
+
+
+class BoardError(Exception):
+    """An action that can't be done in the object's current state; the message says why."""
+
+
+def create_forum_for_sector(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """Every sector has a forum: created with the sector (the seeded ones by a data migration)."""
+    if created and not raw:
+        Forum.objects.get_or_create(
+            sector=instance, defaults={"slug": instance.slug, "name": instance.name,
+                                       "description": instance.description},
+        )
+
+
+def _audit(by, action: str, target, forum: Forum, reason: str = "", **data) -> None:
+    record(by, f"board.{action}", target, reason=reason, forum=forum.pk, **data)
+
+
+def _touch_forum(forum_id: int, *, threads: int = 0, posts: int = 0, when=None) -> None:
+    updates = {"thread_count": F("thread_count") + threads, "post_count": F("post_count") + posts}
+    if when is not None:
+        updates["last_activity_at"] = when
+    Forum.objects.filter(pk=forum_id).update(**updates)
+
+
+def _notify(thread: Thread, message: str) -> None:
+    """On-site notification now; the e-mail once the decision is committed."""
+    if thread.author is None:
+        return
+    Notification.objects.create(user=thread.author, message=message[:300], url=thread.get_absolute_url())
+    context = {"user": thread.author, "message": message, "url": settings.SITE_URL + thread.get_absolute_url()}
+    transaction.on_commit(lambda: send_mail(
+        subject=f"[The Hub] {message[:120]}",
+        message=render_to_string("board/email/thread_decision.txt", context),
+        from_email=None, recipient_list=[thread.author.email],
+    ))
+
+
+@transaction.atomic
+def start_thread(forum: Forum, *, author, title: str, body: str) -> Thread:
+    now = timezone.now()
+    approved = permissions.starts_approved(author, forum)
+    thread = Thread.objects.create(
+        forum=forum, title=title, author=author, created_at=now, last_activity_at=now,
+        status=Thread.Status.APPROVED if approved else Thread.Status.PENDING,
+    )
+    Post.objects.create(thread=thread, author=author, body=body, created_at=now)
+    if approved:
+        _touch_forum(forum.pk, threads=1, posts=1, when=now)
+    return thread
+
+
+@transaction.atomic
+def reply(thread: Thread, *, author, body: str) -> Post:
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not permissions.can_reply(author, thread):
+        raise BoardError("This thread is locked: no new replies." if thread.locked else "You can't reply here.")
+    now = timezone.now()
+    post = Post.objects.create(thread=thread, author=author, body=body, created_at=now)
+    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=now)
+    _touch_forum(thread.forum_id, posts=1, when=now)
+    return post
+
+
+def is_first_post(post: Post) -> bool:
+    """The thread's opening post carries its title; editing it may edit the title too."""
+    first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)
+    return first.first() == post.pk
+
+
+@transaction.atomic
+def edit_post(post: Post, *, by, body: str, title: str | None = None) -> Post:
+    """Keep the previous text; a rejected thread edited by its author goes back into the queue."""
+    thread = post.thread
+    PostRevision.objects.create(post=post, body=post.body, title=thread.title if title is not None else "",
+                                edited_by=by)
+    post.body = body
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "edited_at"])
+    changed = []
+    if title is not None and title != thread.title:
+        thread.title = title
+        changed.append("title")
+    if thread.status == Thread.Status.REJECTED and by.pk == thread.author_id:
+        thread.status = Thread.Status.PENDING
+        changed.append("status")
+    if changed:
+        thread.save(update_fields=changed)
+    if by.pk != post.author_id:
+        _audit(by, "post.edit", post, thread.forum)
+    return post
+
+
+def _moderated_thread(thread: Thread, by) -> Thread:
+    thread = Thread.objects.select_for_update().select_related("forum", "author").get(pk=thread.pk)
+    if not permissions.can_moderate(by, thread.forum):
+        raise BoardError("You don't moderate this forum.")
+    return thread
+
+
+@transaction.atomic
+def approve_thread(thread: Thread, *, by) -> Thread:
+    thread = _moderated_thread(thread, by)
+    if thread.status != Thread.Status.PENDING:
+        raise BoardError(f"This thread is already {thread.get_status_display().lower()}; nothing was changed.")
+    now = timezone.now()
+    thread.status, thread.rejection_reason, thread.last_activity_at = Thread.Status.APPROVED, "", now
+    thread.save(update_fields=["status", "rejection_reason", "last_activity_at"])
+    _touch_forum(thread.forum_id, threads=1, posts=1 + thread.reply_count, when=now)
+    _audit(by, "thread.approve", thread, thread.forum)
+    _notify(thread, f"Your thread “{thread.title}” was approved and is now visible in {thread.forum.name}.")
+    return thread
+
+
+@transaction.atomic
+def reject_thread(thread: Thread, *, by, reason: str) -> Thread:
+    if not reason.strip():
+        raise BoardError("Tell the author why, so they can put it right.")
+    thread = _moderated_thread(thread, by)
+    if thread.status != Thread.Status.PENDING:
+        raise BoardError(f"This thread is already {thread.get_status_display().lower()}; nothing was changed.")
+    thread.status, thread.rejection_reason = Thread.Status.REJECTED, reason
+    thread.save(update_fields=["status", "rejection_reason"])
+    _audit(by, "thread.reject", thread, thread.forum, reason=reason)
+    _notify(thread, f"Your thread “{thread.title}” was not approved: {reason}")
+    return thread
+
+
+@transaction.atomic
+def set_thread_flag(thread: Thread, *, by, flag: str, value: bool) -> Thread:
+    """Lock/unlock and pin/unpin."""
+    if flag not in {"locked", "pinned"}:
+        raise ValueError(flag)
+    thread = _moderated_thread(thread, by)
+    if getattr(thread, flag) != value:
+        setattr(thread, flag, value)
+        thread.save(update_fields=[flag])
+        action = {("locked", True): "lock", ("locked", False): "unlock",
+                  ("pinned", True): "pin", ("pinned", False): "unpin"}[(flag, value)]
+        _audit(by, f"thread.{action}", thread, thread.forum)
+    return thread
+
+
+@transaction.atomic
+def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
+    thread = _moderated_thread(thread, by)
+    if not permissions.can_moderate(by, to):
+        raise BoardError("You can only move threads to forums you moderate.")
+    if to.pk == thread.forum_id:
+        raise BoardError("The thread is already in that forum.")
+    source = thread.forum
+    if thread.is_approved:
+        posts = 1 + thread.reply_count
+        _touch_forum(source.pk, threads=-1, posts=-posts)
+        _touch_forum(to.pk, threads=1, posts=posts, when=timezone.now())
+    thread.forum = to
+    thread.save(update_fields=["forum"])
+    _audit(by, "thread.move", thread, source, to=to.pk)
+    _audit(by, "thread.move", thread, to, source=source.pk)
+    return thread
+
+
+@transaction.atomic
+def set_post_hidden(post: Post, *, by, hidden: bool, reason: str = "") -> Post:
+    post = Post.objects.select_for_update().select_related("thread__forum").get(pk=post.pk)
+    if not permissions.can_moderate(by, post.thread.forum):
+        raise BoardError("You don't moderate this forum.")
+    if post.hidden != hidden:
+        post.hidden, post.hidden_reason = hidden, reason if hidden else ""
+        post.save(update_fields=["hidden", "hidden_reason"])
+        _audit(by, "post.hide" if hidden else "post.unhide", post, post.thread.forum, reason=reason)
+    return post
+
+
+def report_post(post: Post, *, by, reason: str) -> Report:
+    try:
+        with transaction.atomic():
+            return Report.objects.create(post=post, reporter=by, reason=reason)
+    except IntegrityError as error:
+        raise BoardError("You have already reported this post; the moderators have it.") from error
+
+
+@transaction.atomic
+def resolve_report(report: Report, *, by, outcome: str) -> Report:
+    report = Report.objects.select_for_update().select_related("post__thread__forum").get(pk=report.pk)
+    forum = report.post.thread.forum
+    if not permissions.can_moderate(by, forum):
+        raise BoardError("You don't moderate this forum.")
+    if report.status == Report.Status.RESOLVED:
+        raise BoardError("This report is already resolved.")
+    report.status, report.resolved_by, report.resolved_at = Report.Status.RESOLVED, by, timezone.now()
+    report.outcome = outcome
+    report.save(update_fields=["status", "resolved_by", "resolved_at", "outcome"])
+    _audit(by, "report.resolve", report.post, forum, reason=outcome, report=report.pk)
+    return report

@@ -1,0 +1,372 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import FormView, ListView, TemplateView, View
+
+from messaging.board import permissions, selectors, services
+from messaging.board.forms import MoveForm, PostForm, ReasonForm, ThreadForm
+from messaging.board.models import Forum, Post, Report, Thread
+
+POSTS_PER_PAGE = 20
+
+
+class BoardMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Signed-in users who can read at least one forum."""
+
+    def test_func(self) -> bool:
+        return permissions.can_use_board(self.request.user)
+
+
+def readable_forum(user, slug: str) -> Forum:
+    forum = get_object_or_404(Forum.objects.select_related("sector"), slug=slug)
+    if not permissions.can_read(user, forum):
+        raise PermissionDenied(f"Only approved members of {forum.name} can read its forum.")
+    return forum
+
+
+def visible_thread(user, pk: int) -> Thread:
+    """404 for threads the user may not see, so a pending thread's title never leaks."""
+    thread = get_object_or_404(Thread.objects.select_related("forum__sector", "author"), pk=pk)
+    if not permissions.can_see_thread(user, thread):
+        raise Http404("No such thread.")
+    return thread
+
+
+def visible_post(user, pk: int) -> Post:
+    post = get_object_or_404(Post.objects.select_related("thread__forum__sector", "thread__author", "author"), pk=pk)
+    if not permissions.can_see_thread(user, post.thread):
+        raise Http404("No such post.")
+    return post
+
+
+def moderated(user, forum: Forum) -> None:
+    if not permissions.can_moderate(user, forum):
+        raise PermissionDenied("Only this forum's moderators can do that.")
+
+
+class ForumListView(BoardMixin, ListView):
+    template_name = "board/forum_list.html"
+    context_object_name = "forums"
+
+    def get_queryset(self):
+        return selectors.forum_index(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(moderated_ids=permissions.moderated_forum_ids(self.request.user), **kwargs)
+
+
+class ForumDetailView(BoardMixin, ListView):
+    template_name = "board/forum_detail.html"
+    context_object_name = "threads"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.forum = readable_forum(self.request.user, self.kwargs["slug"])
+        return selectors.forum_threads(self.request.user, self.forum)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            forum=self.forum, can_moderate=permissions.can_moderate(self.request.user, self.forum), **kwargs
+        )
+
+
+class ThreadCreateView(BoardMixin, FormView):
+    form_class = ThreadForm
+    template_name = "board/thread_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.forum = readable_forum(request.user, kwargs["slug"])
+        if not permissions.can_post(request.user, self.forum):
+            raise PermissionDenied(f"You can't start threads in {self.forum.name}.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            forum=self.forum, premoderated=not permissions.starts_approved(self.request.user, self.forum), **kwargs
+        )
+
+    def form_valid(self, form):
+        thread = services.start_thread(self.forum, author=self.request.user, title=form.cleaned_data["title"],
+                                       body=form.cleaned_data["body"])
+        if thread.is_approved:
+            messages.success(self.request, "Your thread is posted.")
+        else:
+            messages.info(self.request, "Thanks: a moderator will review your thread before others can see it.")
+        return redirect(thread)
+
+
+class ThreadDetailView(BoardMixin, TemplateView):
+    template_name = "board/thread_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.thread = visible_thread(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        post_id = request.GET.get("post", "")
+        if post_id.isdigit():  # a link to one post: open the page it is on
+            post = get_object_or_404(self.thread.posts, pk=post_id)
+            before = self.thread.posts.filter(created_at__lt=post.created_at).count()
+            page = before // POSTS_PER_PAGE + 1
+            return redirect(f"{reverse('board:thread', args=[self.thread.pk])}?page={page}#post-{post.pk}")
+        request.user.notifications.filter(url=self.thread.get_absolute_url(), read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        user, thread = self.request.user, self.thread
+        paginator = Paginator(selectors.thread_posts(thread), POSTS_PER_PAGE)
+        # The thread's own counter saves a COUNT over every post.
+        paginator.count = thread.reply_count + 1
+        page_obj = paginator.get_page(self.request.GET.get("page"))
+        posts = list(page_obj.object_list)
+        can_moderate = permissions.can_moderate(user, thread.forum)
+        return super().get_context_data(
+            thread=thread, forum=thread.forum, page_obj=page_obj, posts=posts, can_moderate=can_moderate,
+            can_reply=permissions.can_reply(user, thread), form=form or PostForm(),
+            reported=selectors.my_reports(user, posts),
+            first_post_id=posts[0].pk if page_obj.number == 1 and posts else None,
+            **kwargs,
+        )
+
+
+class ReplyView(ThreadDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not permissions.can_reply(request.user, self.thread):
+            raise PermissionDenied("This thread is locked: no new replies." if self.thread.locked
+                                   else "You can't reply to this thread.")
+        form = PostForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            post = services.reply(self.thread, author=request.user, body=form.cleaned_data["body"])
+        except services.BoardError as error:
+            raise PermissionDenied(str(error)) from error
+        return redirect(post)
+
+
+class PostEditView(BoardMixin, FormView):
+    template_name = "board/post_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.post_obj = visible_post(request.user, kwargs["pk"])
+        if not permissions.can_edit_post(request.user, self.post_obj):
+            raise PermissionDenied("You can only edit your own posts, and not in a locked thread.")
+        self.is_first = services.is_first_post(self.post_obj)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return ThreadForm if self.is_first else PostForm
+
+    def get_initial(self):
+        initial = {"body": self.post_obj.body}
+        if self.is_first:
+            initial["title"] = self.post_obj.thread.title
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(post=self.post_obj, thread=self.post_obj.thread, **kwargs)
+
+    def form_valid(self, form):
+        thread = self.post_obj.thread
+        was_rejected = thread.status == Thread.Status.REJECTED
+        services.edit_post(self.post_obj, by=self.request.user, body=form.cleaned_data["body"],
+                           title=form.cleaned_data.get("title"))
+        thread.refresh_from_db()
+        if was_rejected and thread.status == Thread.Status.PENDING:
+            messages.info(self.request, "Your thread is resubmitted: a moderator will review it again.")
+        else:
+            messages.success(self.request, "Your changes are saved; the previous version is kept.")
+        return redirect(self.post_obj)
+
+
+class PostHistoryView(BoardMixin, TemplateView):
+    template_name = "board/post_history.html"
+
+    def get_context_data(self, **kwargs):
+        post = visible_post(self.request.user, kwargs["pk"])
+        moderated(self.request.user, post.thread.forum)
+        return super().get_context_data(
+            post=post, thread=post.thread, revisions=post.revisions.select_related("edited_by"), **kwargs
+        )
+
+
+class ReportView(BoardMixin, FormView):
+    template_name = "board/reason_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.post_obj = visible_post(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return ReasonForm(**self.get_form_kwargs(), label="What is wrong with this post?",
+                          help_text="Only the forum's moderators see your report.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title="Report a post", submit_label="Send report", post=self.post_obj,
+                                        cancel_url=self.post_obj.get_absolute_url(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.report_post(self.post_obj, by=self.request.user, reason=form.cleaned_data["reason"])
+        except services.BoardError as error:
+            messages.info(self.request, str(error))
+        else:
+            messages.success(self.request, "Thank you: the moderators will look at this post.")
+        return redirect(self.post_obj)
+
+
+class ModeratorMixin(BoardMixin):
+    def test_func(self) -> bool:
+        return bool(permissions.moderated_forum_ids(self.request.user))
+
+
+class ModerationQueueView(ModeratorMixin, TemplateView):
+    template_name = "board/queue.html"
+
+    def get_context_data(self, **kwargs):
+        threads, reports = selectors.moderation_queue(self.request.user)
+        thread_page = Paginator(threads, 20).get_page(self.request.GET.get("threads"))
+        report_page = Paginator(reports, 20).get_page(self.request.GET.get("reports"))
+        return super().get_context_data(thread_page=thread_page, report_page=report_page, **kwargs)
+
+
+class ModerationLogView(BoardMixin, ListView):
+    template_name = "board/log.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.forum = readable_forum(self.request.user, self.kwargs["slug"])
+        moderated(self.request.user, self.forum)
+        return selectors.moderation_log(self.forum)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(forum=self.forum, **kwargs)
+
+
+class ThreadActionView(BoardMixin, View):
+    """POST-only moderator actions on a thread; the outcome is a message on the thread page."""
+
+    def post(self, request, pk: int, action: str):
+        thread = visible_thread(request.user, pk)
+        moderated(request.user, thread.forum)
+        operations = {
+            "approve": (lambda: services.approve_thread(thread, by=request.user),
+                        "Thread approved; the author has been told."),
+            "lock": (lambda: services.set_thread_flag(thread, by=request.user, flag="locked", value=True), "Locked."),
+            "unlock": (lambda: services.set_thread_flag(thread, by=request.user, flag="locked", value=False),
+                       "Unlocked."),
+            "pin": (lambda: services.set_thread_flag(thread, by=request.user, flag="pinned", value=True), "Pinned."),
+            "unpin": (lambda: services.set_thread_flag(thread, by=request.user, flag="pinned", value=False),
+                      "Unpinned."),
+        }
+        operation, success = operations[action]
+        try:
+            operation()
+        except services.BoardError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
+        if request.POST.get("next") == "queue":
+            return redirect("board:queue")
+        return redirect(thread)
+
+
+class ThreadRejectView(BoardMixin, FormView):
+    template_name = "board/reason_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.thread = visible_thread(request.user, kwargs["pk"])
+        moderated(request.user, self.thread.forum)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return ReasonForm(**self.get_form_kwargs(), label="Why is it rejected?",
+                          help_text="The author reads this and can edit the thread and resubmit it.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=f"Reject “{self.thread.title}”", submit_label="Reject thread",
+                                        thread=self.thread, cancel_url=reverse("board:queue"), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.reject_thread(self.thread, by=self.request.user, reason=form.cleaned_data["reason"])
+        except services.BoardError as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(self.request, "Thread rejected; the author has been told why.")
+        return redirect("board:queue")
+
+
+class ThreadMoveView(BoardMixin, FormView):
+    template_name = "board/reason_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_use_board(request.user):
+            return self.handle_no_permission()
+        self.thread = visible_thread(request.user, kwargs["pk"])
+        moderated(request.user, self.thread.forum)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        forums = Forum.objects.filter(pk__in=permissions.moderated_forum_ids(self.request.user)).exclude(
+            pk=self.thread.forum_id)
+        return MoveForm(**self.get_form_kwargs(), forums=forums)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=f"Move “{self.thread.title}”", submit_label="Move thread",
+                                        thread=self.thread, cancel_url=self.thread.get_absolute_url(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.move_thread(self.thread, by=self.request.user, to=form.cleaned_data["forum"])
+        except services.BoardError as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(self.request, f"Moved to {form.cleaned_data['forum'].name}.")
+        return redirect(self.thread)
+
+
+class PostHideView(BoardMixin, View):
+    def post(self, request, pk: int, hidden: bool):
+        post = visible_post(request.user, pk)
+        moderated(request.user, post.thread.forum)
+        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:2000]
+        services.set_post_hidden(post, by=request.user, hidden=hidden, reason=reason)
+        messages.success(request, "Post hidden." if hidden else "Post visible again.")
+        return redirect(post)
+
+
+class ReportResolveView(BoardMixin, View):
+    def post(self, request, pk: int):
+        report = get_object_or_404(Report.objects.select_related("post__thread__forum"), pk=pk)
+        if not permissions.can_see_thread(request.user, report.post.thread):
+            raise Http404("No such report.")
+        moderated(request.user, report.post.thread.forum)
+        outcome = request.POST.get("outcome", "").replace("\x00", "").strip()[:2000] or "No action needed."
+        try:
+            services.resolve_report(report, by=request.user, outcome=outcome)
+        except services.BoardError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Report resolved.")
+        return redirect("board:queue")
