@@ -128,7 +128,8 @@ class ThreadDetailView(BoardMixin, TemplateView):
         paginator = Paginator(selectors.thread_posts(thread), POSTS_PER_PAGE)
         # The thread's own counter saves a COUNT over every post.
         paginator.count = thread.reply_count + 1
-        page_obj = paginator.get_page(self.request.GET.get("page"))
+        number = self.request.GET.get("page")
+        page_obj = paginator.get_page(paginator.num_pages if number == "last" else number)
         posts = list(page_obj.object_list)
         can_moderate = permissions.can_moderate(user, thread.forum)
         return super().get_context_data(
