@@ -12,6 +12,12 @@ MODERATORS = "Moderators"
 SECTOR_LEADS = "Sector leads"
 
 
+def forget_cached_roles(user) -> None:
+    """Drop the answers cached on this user object, after their roles changed."""
+    for name in ("_role_groups", "_approved_sector_ids", "_led_sector_ids", "_moderated_forum_ids"):
+        user.__dict__.pop(name, None)
+
+
 def _in_group(user, name: str) -> bool:
     if not user.is_authenticated:
         return False
@@ -68,11 +74,20 @@ def is_member_of(user, sector) -> bool:
     return sector.pk in approved_sector_ids(user)
 
 
+def led_sector_ids(user) -> set[int]:
+    """The sectors this user leads (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_led_sector_ids", None)
+    if cached is None:
+        cached = set(sectors_led(user).values_list("pk", flat=True))
+        user._led_sector_ids = cached
+    return cached
+
+
 def can_manage_membership(user, sector) -> bool:
     """Sector leads of this sector and administrators approve, refuse and suspend its members."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or user.has_perm("sectors.manage_membership", sector)
+    return user.is_authenticated and (user.is_superuser or sector.pk in led_sector_ids(user))
 
 
 def sectors_led(user):
@@ -90,6 +105,7 @@ def sectors_led(user):
 
 
 def make_sector_lead(user, sector) -> None:
+    forget_cached_roles(user)
     from guardian.shortcuts import assign_perm
 
     user.groups.add(Group.objects.get(name=SECTOR_LEADS))
@@ -98,6 +114,7 @@ def make_sector_lead(user, sector) -> None:
 
 def remove_sector_lead(user, sector) -> None:
     """Withdraw the lead role for one sector; the group goes once they lead no sector."""
+    forget_cached_roles(user)
     from guardian.shortcuts import remove_perm
 
     remove_perm("sectors.manage_membership", user, sector)
@@ -106,7 +123,7 @@ def remove_sector_lead(user, sector) -> None:
 
 
 def is_sector_lead(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or sectors_led(user).exists())
+    return user.is_authenticated and (user.is_superuser or bool(led_sector_ids(user)))
 
 
 def can_view_sector(user, sector) -> bool:
@@ -133,6 +150,7 @@ def can_edit_organisation(user, organisation) -> bool:
 
 
 def make_moderator(user, forum) -> None:
+    forget_cached_roles(user)
     from guardian.shortcuts import assign_perm
 
     user.groups.add(Group.objects.get(name=MODERATORS))
@@ -141,6 +159,7 @@ def make_moderator(user, forum) -> None:
 
 def remove_moderator(user, forum) -> None:
     """Withdraw moderation of one forum; the group goes once they moderate none."""
+    forget_cached_roles(user)
     from guardian.shortcuts import get_objects_for_user, remove_perm
 
     remove_perm("board.moderate_forum", user, forum)

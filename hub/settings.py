@@ -294,3 +294,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
 }
+
+# Per-user limits on what members write (django-ratelimit, counted in the cache), beside allauth's login limits.
+# "<count>/<period>" with period s, m, h or d; override with e.g. RATE_LIMIT_POST=60/h.
+RATE_LIMITS = {
+    name: os.environ.get(f"RATE_LIMIT_{name.upper()}", default)
+    for name, default in {"thread": "10/h", "post": "60/h", "report": "20/h", "apply": "10/h"}.items()
+}

@@ -34,7 +34,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["memberships"] = memberships_of(user)
         if board_permissions.can_use_board(user):
             context["recent_threads"] = board_selectors.recent_threads(
-                forum_ids=board_permissions.readable_forums(user).values("pk")
+                forum_id__in=board_permissions.readable_forums(user).values("pk")
             )
         context["notifications"] = list(board_selectors.unread_notifications(user))
         if roles.is_sector_lead(user):

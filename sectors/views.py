@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 
 from accounts import roles
+from hub.ratelimits import RateLimitedFormMixin
 from sectors import selectors, services
 from sectors.forms import ApplicationForm, OrganisationForm, ReasonForm
 from sectors.models import Membership, Organisation, Sector
@@ -57,7 +58,7 @@ class SectorDetailView(LoginRequiredMixin, DetailView):
         """The latest approved threads in the sector's forum."""
         from messaging.board.selectors import recent_threads
 
-        return list(recent_threads(forum_ids=[self.object.forum.pk]))
+        return list(recent_threads(forum__sector=self.object))
 
 
 class MyMembershipsView(LoginRequiredMixin, ListView):
@@ -68,7 +69,8 @@ class MyMembershipsView(LoginRequiredMixin, ListView):
         return selectors.memberships_of(self.request.user)
 
 
-class ApplyView(LoginRequiredMixin, FormView):
+class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
+    rate_limit_action = "apply"
     form_class = ApplicationForm
     template_name = "sectors/apply.html"
 

@@ -41,8 +41,9 @@ def moderation_log(forum: Forum) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(action__startswith="board.", data__forum=forum.pk).select_related("actor")
 
 
-def recent_threads(*, forum_ids, limit: int = 5) -> QuerySet[Thread]:
-    return (Thread.objects.approved().filter(forum_id__in=forum_ids)
+def recent_threads(limit: int = 5, **forum_filter) -> QuerySet[Thread]:
+    """The latest approved threads in the forums the filter picks, e.g. forum_id__in=... or forum__sector=..."""
+    return (Thread.objects.approved().filter(**forum_filter)
             .select_related("forum").order_by("-last_activity_at", "-id")[:limit])
 
 

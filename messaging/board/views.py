@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from hub.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
 from messaging.board import permissions, selectors, services
 from messaging.board.forms import MoveForm, PostForm, ReasonForm, ThreadForm
 from messaging.board.models import Forum, Post, Report, Thread
@@ -75,7 +76,8 @@ class ForumDetailView(BoardMixin, ListView):
         )
 
 
-class ThreadCreateView(BoardMixin, FormView):
+class ThreadCreateView(RateLimitedFormMixin, BoardMixin, FormView):
+    rate_limit_action = "thread"
     form_class = ThreadForm
     template_name = "board/thread_form.html"
 
@@ -149,6 +151,9 @@ class ReplyView(ThreadDetailView):
             raise PermissionDenied("This thread is locked: no new replies." if self.thread.locked
                                    else "You can't reply to this thread.")
         form = PostForm(request.POST)
+        if form.is_valid() and limit_reached(request, "post"):
+            form.add_error(None, LIMITED_MESSAGE)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
@@ -206,7 +211,8 @@ class PostHistoryView(BoardMixin, TemplateView):
         )
 
 
-class ReportView(BoardMixin, FormView):
+class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
+    rate_limit_action = "report"
     template_name = "board/reason_form.html"
 
     def dispatch(self, request, *args, **kwargs):
