@@ -3,10 +3,16 @@
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 
 from accounts.models import User
 
 DEMO_PASSWORD = "hub-demo-2026"
+# Role holders must use two-factor authentication; the demo ones share this secret so that
+# `python manage.py demo_code` can print the current code (development only, like the password).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+ROLE_KEYS = {"admin", "officer", "moderator", "lead"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ def run(context: dict) -> None:
         EmailAddress.objects.update_or_create(
             user=user, email=person.email, defaults={"verified": True, "primary": True}
         )
+        if person.key in ROLE_KEYS:
+            Authenticator.objects.update_or_create(
+                user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}}
+            )
         people[person.key] = user
     context["people"] = people
     context.setdefault("logins", []).extend((p.role, p.email, DEMO_PASSWORD) for p in PEOPLE)

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Officers, moderators, sector leads and staff set up two-factor authentication before anything else.
+    "accounts.mfa.RequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -214,6 +216,7 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "accounts.mfa.HubMFAAdapter"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts import roles
 from audit.models import AuditEntry
+from tests.factories import with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_audit_log_is_read_only_in_the_admin(client, verified_user):
     admin = verified_user
     admin.is_staff = admin.is_superuser = True
     admin.save()
-    client.force_login(admin)
+    client.force_login(with_mfa(admin))
     entry = AuditEntry.objects.create(action="test.action", target_repr="x")
     assert client.get(reverse("admin:audit_auditentry_changelist")).status_code == 200
     assert client.get(reverse("admin:audit_auditentry_add")).status_code == 403

@@ -11,11 +11,9 @@ from tests.factories import UserFactory, with_mfa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _enforced(settings):
-    if "accounts.mfa.RequireMFAMiddleware" not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "accounts.mfa.RequireMFAMiddleware"]
-    settings.MFA_ADAPTER = "accounts.mfa.HubMFAAdapter"
+def test_enforcement_is_switched_on_in_settings(settings):
+    assert "accounts.mfa.RequireMFAMiddleware" in settings.MIDDLEWARE
+    assert settings.MFA_ADAPTER == "accounts.mfa.HubMFAAdapter"
 
 
 @pytest.fixture

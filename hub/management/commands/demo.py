@@ -22,3 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
         for role, email, password in context["logins"]:
             self.stdout.write(f"  {role:<24} {email:<28} {password}")
+        self.stdout.write(
+            "The administrator, officer, moderator and sector lead use two-factor authentication: "
+            "`.venv/bin/python manage.py demo_code` prints the current code."
+        )
