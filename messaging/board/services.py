@@ -68,7 +68,7 @@ def start_thread(forum: Forum, *, author, title: str, body: str) -> Thread:
 
 @transaction.atomic
 def reply(thread: Thread, *, author, body: str) -> Post:
-    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).get(pk=thread.pk)
     if not permissions.can_reply(author, thread):
         raise BoardError("This thread is locked: no new replies." if thread.locked else "You can't reply here.")
     now = timezone.now()
@@ -108,7 +108,7 @@ def edit_post(post: Post, *, by, body: str, title: str | None = None) -> Post:
 
 
 def _moderated_thread(thread: Thread, by) -> Thread:
-    thread = Thread.objects.select_for_update().select_related("forum", "author").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("forum", "author").get(pk=thread.pk)
     if not permissions.can_moderate(by, thread.forum):
         raise BoardError("You don't moderate this forum.")
     return thread
@@ -178,7 +178,7 @@ def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
 
 @transaction.atomic
 def set_post_hidden(post: Post, *, by, hidden: bool, reason: str = "") -> Post:
-    post = Post.objects.select_for_update().select_related("thread__forum").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread__forum").get(pk=post.pk)
     if not permissions.can_moderate(by, post.thread.forum):
         raise BoardError("You don't moderate this forum.")
     if post.hidden != hidden:
@@ -198,7 +198,7 @@ def report_post(post: Post, *, by, reason: str) -> Report:
 
 @transaction.atomic
 def resolve_report(report: Report, *, by, outcome: str) -> Report:
-    report = Report.objects.select_for_update().select_related("post__thread__forum").get(pk=report.pk)
+    report = Report.objects.select_for_update(of=("self",)).select_related("post__thread__forum").get(pk=report.pk)
     forum = report.post.thread.forum
     if not permissions.can_moderate(by, forum):
         raise BoardError("You don't moderate this forum.")

@@ -35,6 +35,13 @@ def live_server_url(django_db_setup, django_db_blocker):
     yield f"http://localhost:{process.port.value}"
     process.terminate()
     process.join()
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            # The killed child's session can outlive it for a moment and block dropping the test database.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(scope="session")
