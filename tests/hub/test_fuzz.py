@@ -1,0 +1,75 @@
+"""Random unicode, huge strings and NUL bytes through every form: a clear answer, never a 500."""
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts import roles
+from messaging.board import services as board_services
+from messaging.board.models import Forum
+from messaging.bulletins import services as bulletin_services
+from messaging.bulletins.models import Bulletin
+from sectors.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+# Anything a browser (or an attacker's script) can put in a form field.
+TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=5).map(lambda s: s * 9_000),
+    st.sampled_from(["", " ", "\x00", "a\x00b", "\u202e\u200b", "😀" * 5_000, "<script>x</script>", "%00",
+                     "0" * 25_000]),
+)
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    settings.RATE_LIMITS = {"thread": "100000/h", "post": "100000/h", "report": "100000/h", "apply": "100000/h"}
+
+
+@pytest.fixture
+def scene(people, sector_a, django_capture_on_commit_callbacks):
+    forum = Forum.objects.get(sector=sector_a)
+    roles.make_moderator(people.moderator_a, forum)
+    thread = board_services.start_thread(forum, author=people.officer, title="Fuzzed", body="x")
+    bulletin = Bulletin.objects.create(title="To retail", body="x", author=people.officer)
+    bulletin.sectors.set([sector_a])
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletin_services.publish_bulletin(bulletin, by=people.officer)
+    pending = Membership.objects.get(user=people.applicant, sector=sector_a)
+    return {"forum": forum, "thread": thread, "post": thread.posts.get(), "bulletin": bulletin,
+            "pending": pending, "sector_a": sector_a}
+
+
+def _forms(scene, people):
+    """(who, url, field names): every form a user fills in."""
+    return [
+        (people.member_b, reverse("sectors:apply"), ["statement", "new_organisation", "registered_number", "website"]),
+        (people.member_a, reverse("sectors:organisation_edit", args=[people.member_a.organisation.pk]),
+         ["name", "registered_number", "website"]),
+        (people.lead_a, reverse("sectors:refuse", args=[scene["pending"].pk]), ["reason"]),
+        (people.member_a, reverse("board:thread_create", args=[scene["forum"].slug]), ["title", "body"]),
+        (people.member_a, reverse("board:reply", args=[scene["thread"].pk]), ["body"]),
+        (people.member_a, reverse("board:post_report", args=[scene["post"].pk]), ["reason"]),
+        (people.moderator_a, reverse("board:post_edit", args=[scene["post"].pk]), ["title", "body"]),
+        (people.member_a, reverse("bulletins:feedback", args=[scene["bulletin"].pk]), ["body"]),
+        (people.officer, reverse("bulletins:create"), ["title", "body", "location", "kind", "severity", "starts_at"]),
+        (people.officer, reverse("bulletins:incident_create"), ["title"]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_forms_never_answer_500(client, people, scene, index):
+    user, url, fields = _forms(scene, people)[index]
+    client.force_login(user)
+
+    @FUZZ
+    @given(st.fixed_dictionaries({name: TEXT for name in fields}))
+    def post(data):
+        response = client.post(url, data)
+        assert response.status_code in {200, 302, 429}, (url, response.status_code)
+
+    post()
