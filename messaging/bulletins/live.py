@@ -19,6 +19,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 EVERYONE_GROUP = "live.everyone"
 OFFICERS_GROUP = "live.officers"
@@ -126,8 +127,9 @@ def replay_for(user, cursor: tuple[datetime, int]) -> list[dict]:
     return [bulletin_payload(bulletin) for bulletin in bulletins]
 
 
-def latest_cursor_for(user) -> str | None:
-    """The cursor of the newest bulletin published to ``user``: where a client with no history starts."""
+def latest_cursor_for(user) -> str:
+    """Where a client with no history starts: the newest bulletin published to ``user``, or now if none was,
+    so that even a first-time client replays what it misses while disconnected."""
     from accounts.roles import is_officer
     from messaging.bulletins.models import Bulletin
 
@@ -135,4 +137,4 @@ def latest_cursor_for(user) -> str | None:
     if not is_officer(user):
         bulletins = bulletins.filter(deliveries__user=user)
     latest = bulletins.order_by("-published_at", "-pk").values_list("published_at", "pk").first()
-    return make_cursor(*latest) if latest else None
+    return make_cursor(*latest) if latest else make_cursor(timezone.now(), 0)

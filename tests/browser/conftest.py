@@ -1,13 +1,11 @@
 """A live daphne server in its own process and Debian's chromium driven by Playwright."""
 
 import os
-from functools import partial
 
 import pytest
-from channels.testing.live import make_application
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
+
+from tests.browser.servers import DaphneServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -19,26 +17,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
-    """daphne serving the real ASGI application (HTTP and WebSocket) against the test database."""
-    process = DaphneProcess(
-        "localhost",
-        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-    )
-    # The child is forked: it inherits the settings that already name the test database, and database
-    # access unblocked; no open connection may be shared across the fork.
-    with django_db_blocker.unblock():
-        connections.close_all()
-        process.start()
-    while not process.ready.wait(timeout=1):
-        if not process.is_alive():
-            raise RuntimeError("daphne did not start")
-    yield f"http://localhost:{process.port.value}"
-    process.terminate()
-    process.join()
+    """daphne serving the real ASGI application (HTTP and WebSocket) against the test database.
+
+    A fresh interpreter rather than a fork: a forked child would inherit this process's half-used thread
+    pools and event-loop-bound connections (asgiref's executor, the Redis layer) and hang on them.
+    """
+    server = DaphneServer().start()
+    yield server.url
+    server.stop()
     with django_db_blocker.unblock():
         connection = connections["default"]
         if connection.vendor == "postgresql":
-            # The killed child's session can outlive it for a moment and block dropping the test database.
+            # The stopped server's session can outlive it for a moment and block dropping the test database.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
@@ -70,3 +60,11 @@ def page(browser, live_server_url):
     page.on("console", lambda message: page.console_messages.append(message))
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _real_password_hashing(settings):
+    """The server runs in its own interpreter with the real hashers: passwords set here must suit them."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS

@@ -283,3 +283,21 @@ async def test_full_stack_without_session_is_closed_with_4401():
     connected, _ = await communicator.connect()
     assert connected
     await assert_closed_with(communicator, CLOSE_UNAUTHENTICATED)
+
+
+async def test_first_time_client_gets_a_starting_cursor_and_replays_what_it_missed(sectors):
+    """A member with no bulletins yet still gets a cursor, so a first disconnect loses nothing."""
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    cursor = (await hello(socket))["cursor"]
+    assert cursor is not None
+    await socket.disconnect()
+    missed = await sync_to_async(publish)(title="While you were away", sectors=[retail])
+    socket = await connect(member)
+    await hello(socket)
+    await socket.send_json_to({"type": "replay", "since": cursor})
+    message = await socket.receive_json_from(timeout=5)
+    assert (message["type"], message["id"]) == ("bulletin", missed.pk)
+    assert (await socket.receive_json_from(timeout=5))["type"] == "replayed"
+    await socket.disconnect()

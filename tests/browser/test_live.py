@@ -1,0 +1,60 @@
+"""A member watches an officer's bulletin arrive in a real browser, without reloading."""
+
+import pytest
+from django.test import Client
+
+from messaging.bulletins.models import Bulletin
+from tests.factories import UserFactory, member_of, with_mfa
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def log_in(browser, live_server_url, user):
+    """A browser context with the user's session cookie, as if they had logged in."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=live_server_url, viewport={"width": 375, "height": 812})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}])
+    page = context.new_page()
+    page.csp_errors = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text))
+    return context, page
+
+
+def test_member_sees_a_published_bulletin_arrive(browser, live_server_url, sector_a, sector_b):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    member = member_of(sector_a, display_name="Mina Member")
+    outsider = member_of(sector_b, display_name="Other Sector")
+    officer = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
+    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
+    bulletin = Bulletin.objects.create(title="Road closures on Saturday", body="Regent Street closes at **11:00**.",
+                                       author=officer, severity="critical")
+    bulletin.sectors.set([sector_a])
+
+    member_context, member_page = log_in(browser, live_server_url, member)
+    outsider_context, outsider_page = log_in(browser, live_server_url, outsider)
+    officer_context, officer_page = log_in(browser, live_server_url, officer)
+    try:
+        for page in (member_page, outsider_page):
+            page.goto("/dashboard/")
+            page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+        officer_page.goto(f"/bulletins/{bulletin.pk}/")
+        officer_page.get_by_role("button", name="Publish now").click()
+        officer_page.wait_for_load_state()
+
+        toast = member_page.locator(f'#live-toasts [data-bulletin="{bulletin.pk}"]')
+        toast.wait_for(timeout=10_000)
+        assert "Road closures on Saturday" in toast.inner_text()
+        assert toast.get_attribute("role") == "alert"  # critical: stays until dismissed
+        assert member_page.locator("#unread-count").inner_text() == "1"
+        # The member of another sector got nothing.
+        outsider_page.wait_for_timeout(500)
+        assert outsider_page.locator("#live-toasts [data-bulletin]").count() == 0
+        for page in (member_page, outsider_page, officer_page):
+            assert page.csp_errors == []
+    finally:
+        for context in (member_context, outsider_context, officer_context):
+            context.close()

@@ -1,0 +1,93 @@
+"""Live updates survive a daphne restart, and cross from one daphne process to another over Redis."""
+
+import os
+import threading
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from messaging.bulletins import services
+from messaging.bulletins.models import Bulletin
+from tests.browser.servers import DaphneServer
+from tests.browser.test_live import log_in
+from tests.factories import UserFactory, member_of, with_mfa
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def officer(db):
+    user = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
+    user.groups.add(Group.objects.get(name=roles.OFFICERS))
+    return user
+
+
+def off_the_event_loop(function, *args, **kwargs) -> None:
+    """Playwright runs an event loop in this thread; the publish service's broadcast is sync code that
+    refuses to run beside one, as a view in a worker thread would never be."""
+    from django.db import connections
+
+    def run() -> None:
+        try:
+            function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
+def draft(officer, sector, title: str) -> Bulletin:
+    bulletin = Bulletin.objects.create(title=title, body="Details follow.", author=officer)
+    bulletin.sectors.set([sector])
+    return bulletin
+
+
+def test_reconnect_after_a_restart_replays_what_was_missed_in_order(browser, sector_a, officer):
+    member = member_of(sector_a)
+    server = DaphneServer().start()
+    context, page = log_in(browser, server.url, member)
+    try:
+        page.goto("/dashboard/")
+        page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+        server.stop()
+        page.wait_for_selector('#live-status:not([data-state="live"])', state="attached")
+        # Published while the server is down: only the Delivery rows know about them.
+        titles = ["Update one", "Update two", "Update three"]
+        for title in titles:
+            off_the_event_loop(services.publish_bulletin, draft(officer, sector_a, title), by=officer)
+        server.start()
+        page.wait_for_selector('#live-status[data-state="live"]', state="attached", timeout=60_000)
+        page.locator("#live-toasts [data-bulletin]").nth(2).wait_for(state="attached", timeout=15_000)
+        shown = page.locator("#live-toasts [data-bulletin]").all_inner_texts()
+        assert len(shown) == 3
+        # Newest toast on top: the three arrived once each, oldest first.
+        assert [next(t for t in titles if t in text) for text in reversed(shown)] == titles
+        assert page.locator("#unread-count").inner_text() == "3"
+    finally:
+        context.close()
+        server.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="two processes share live updates through Redis")
+def test_published_on_one_process_reaches_a_client_on_another(browser, sector_a, officer):
+    member = member_of(sector_a)
+    process_a, process_b = DaphneServer().start(), DaphneServer().start()
+    member_context, member_page = log_in(browser, process_a.url, member)
+    officer_context, officer_page = log_in(browser, process_b.url, officer)
+    bulletin = draft(officer, sector_a, "Across processes")
+    try:
+        member_page.goto("/dashboard/")
+        member_page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+        officer_page.goto(f"/bulletins/{bulletin.pk}/")
+        officer_page.get_by_role("button", name="Publish now").click()
+        toast = member_page.locator(f'#live-toasts [data-bulletin="{bulletin.pk}"]')
+        toast.wait_for(state="attached", timeout=10_000)
+        assert "Across processes" in toast.inner_text()
+    finally:
+        member_context.close()
+        officer_context.close()
+        process_a.stop()
+        process_b.stop()
