@@ -1,6 +1,7 @@
 """Actions on bulletins and incidents that span several objects; each runs in one transaction."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -99,6 +100,22 @@ def publish_due(now=None) -> list[int]:
             continue
         published.append(bulletin.pk)
     return published
+
+
+def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Enqueue the e-mail fan-out again for bulletins published a while ago with recipients not yet e-mailed:
+    the recovery for a worker that died mid-run (its task stays "running" for ever). Safe to repeat: workers
+    lock each delivery, so two tasks for one bulletin share the work and never send a message twice."""
+    from messaging.bulletins.tasks import send_bulletin_emails
+
+    cutoff = timezone.now() - older_than
+    bulletin_ids = list(
+        Delivery.objects.filter(emailed_at__isnull=True, bulletin__published_at__lte=cutoff)
+        .values_list("bulletin_id", flat=True).distinct().order_by("bulletin_id")
+    )
+    for bulletin_id in bulletin_ids:
+        send_bulletin_emails.enqueue(bulletin_id)
+    return bulletin_ids
 
 
 def mark_read(bulletin: Bulletin, user) -> None:

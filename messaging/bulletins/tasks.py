@@ -11,22 +11,22 @@ from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
-EMAIL_BATCH = 200
 MAX_ATTEMPTS = 5
 
 
-def _claim_batch(bulletin_id: int):
-    """The next deliveries still to e-mail, locked so that two workers never take the same rows."""
+def _claim_next(bulletin_id: int, skip: set[int]):
+    """The next delivery still to e-mail, locked so that two workers never take the same row."""
     from messaging.bulletins.models import Delivery
 
     pending = (
         Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True)
+        .exclude(pk__in=skip)
         .select_related("user")
         .order_by("pk")
     )
     if connection.features.has_select_for_update_skip_locked:
         pending = pending.select_for_update(skip_locked=True, of=("self",))
-    return list(pending[:EMAIL_BATCH])
+    return pending.first()
 
 
 def render_email(bulletin, delivery) -> EmailMessage:
@@ -45,33 +45,31 @@ def render_email(bulletin, delivery) -> EmailMessage:
 def send_bulletin_emails(bulletin_id: int, attempt: int = 1) -> int:
     """E-mail a published bulletin to every recipient not yet e-mailed; returns how many were sent.
 
-    Each batch is claimed, sent and marked in one transaction, so a worker that dies mid-batch leaves its
-    rows unmarked for the next run, and a second run (or a second worker) skips what is already marked.
-    A message whose send fails stays unmarked; the task re-enqueues itself to retry, a bounded number of times.
+    Each message is claimed, sent and marked in its own transaction: a worker killed at any moment leaves
+    at most the one message it was sending unmarked (sent again only if the mail server had accepted it in
+    the instant before the kill), and every other recipient is either marked or still to do. Two workers
+    never take the same row. A failed send stays unmarked; the task re-enqueues itself to retry, a bounded
+    number of times.
     """
-    from messaging.bulletins.models import Bulletin
+    from messaging.bulletins.models import Bulletin, Delivery
 
     bulletin = Bulletin.objects.get(pk=bulletin_id)
-    sent = failed = 0
+    sent = 0
+    failed: set[int] = set()
     mail = get_connection()
     while True:
         with transaction.atomic():
-            batch = _claim_batch(bulletin_id)
-            if not batch:
+            delivery = _claim_next(bulletin_id, failed)
+            if delivery is None:
                 break
-            done = []
-            for delivery in batch:
-                try:
-                    mail.send_messages([render_email(bulletin, delivery)])
-                except Exception:  # noqa: BLE001 - one bad address must not stop the rest
-                    logger.exception("E-mail of bulletin %s to user %s failed", bulletin_id, delivery.user_id)
-                    failed += 1
-                    continue
-                done.append(delivery.pk)
-            type(batch[0]).objects.filter(pk__in=done).update(emailed_at=timezone.now())
-            sent += len(done)
-            if failed and len(done) < len(batch):
-                break
+            try:
+                mail.send_messages([render_email(bulletin, delivery)])
+            except Exception:  # noqa: BLE001 - one bad address must not stop the rest
+                logger.exception("E-mail of bulletin %s to user %s failed", bulletin_id, delivery.user_id)
+                failed.add(delivery.pk)
+                continue
+            Delivery.objects.filter(pk=delivery.pk).update(emailed_at=timezone.now())
+            sent += 1
     if failed and attempt < MAX_ATTEMPTS:
         send_bulletin_emails.enqueue(bulletin_id, attempt + 1)
     return sent

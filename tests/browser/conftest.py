@@ -1,6 +1,7 @@
 """A live daphne server in its own process and Debian's chromium driven by Playwright."""
 
 import os
+import time
 
 import pytest
 from django.db import connections
@@ -29,9 +30,14 @@ def live_server_url(django_db_setup, django_db_blocker):
         connection = connections["default"]
         if connection.vendor == "postgresql":
             # The stopped server's session can outlive it for a moment and block dropping the test database.
+            others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")  # noqa: S608 - constant text
+                for _ in range(50):
+                    cursor.execute(f"SELECT count(*) {others}")  # noqa: S608 - constant text
+                    if cursor.fetchone()[0] == 0:
+                        break
+                    time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -1,30 +1,18 @@
 """Real daphne processes (`python -m daphne hub.asgi:application`) against the test database, restartable."""
 
-import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-from django.conf import settings
-from django.db import connections
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.processes import BASE_DIR, process_env
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    config = connections["default"].settings_dict
-    if config["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(config['NAME']).resolve()}"
-    return f"postgres://{config['USER']}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}/{config['NAME']}"
 
 
 class DaphneServer:
@@ -36,10 +24,7 @@ class DaphneServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "DaphneServer":
-        env = {
-            **os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": settings.SECRET_KEY, "DEBUG": "true",
-            "TASKS_BACKEND": "immediate", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        }
+        env = process_env(TASKS_BACKEND="immediate")
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "hub.asgi:application"]
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
                                         stderr=subprocess.DEVNULL)

@@ -127,7 +127,7 @@ def test_email_task_run_twice_sends_once(officer, audience, sector_a, settings, 
 def test_worker_dying_mid_batch_leaves_the_rest_for_the_next_run(
     officer, audience, sector_a, settings, monkeypatch, committed
 ):
-    """A batch whose sending blows up is not marked; the next run sends exactly the missing ones."""
+    """A worker that dies mid-run has marked what it sent; the next run sends exactly the missing ones."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     bulletin = Bulletin.objects.create(title="Crash test", body="x", author=officer)
     bulletin.sectors.set([sector_a])
@@ -135,7 +135,6 @@ def test_worker_dying_mid_batch_leaves_the_rest_for_the_next_run(
 
     from messaging.bulletins import tasks
 
-    monkeypatch.setattr(tasks, "EMAIL_BATCH", 1)
     real_render = tasks.render_email
     calls = {"n": 0}
 
