@@ -123,6 +123,14 @@ TEMPLATES = [
 # Databases ------------------------------------------------------------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # daphne runs each request's sync code on a thread pool; persistent per-thread connections would pile
+        # up past PostgreSQL's max_connections. A psycopg pool per process caps them (DB_POOL_SIZE each).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8")), "timeout": 20,
+        }
 else:
     DATABASES = {
         "default": {

@@ -34,10 +34,17 @@ def test_killed_worker_then_restart_sends_everyone_exactly_one_email(officer, se
     bulletin.sectors.set([sector_a])
     services.publish_bulletin(bulletin, by=officer)  # autocommit: the task is on the queue now
 
-    env = process_env(TASKS_BACKEND="db", EMAIL_BACKEND="tests.mailbox.OneFilePerMessageBackend",
-                      TEST_MAILBOX=str(tmp_path), TEST_MAIL_DELAY="0.3")
-    worker = subprocess.Popen(manage("db_worker", "--no-startup-delay", "--interval", "0.1"),  # noqa: S603
-                              cwd=BASE_DIR, env=env)
+    env = process_env(
+        TASKS_BACKEND="db",
+        EMAIL_BACKEND="tests.mailbox.OneFilePerMessageBackend",
+        TEST_MAILBOX=str(tmp_path),
+        TEST_MAIL_DELAY="0.3",
+    )
+    worker = subprocess.Popen(
+        manage("db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"),  # noqa: S603
+        cwd=BASE_DIR,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 60
         while sum(mailbox_counts(tmp_path).values()) < 5:
@@ -56,10 +63,20 @@ def test_killed_worker_then_restart_sends_everyone_exactly_one_email(officer, se
     assert Delivery.objects.filter(bulletin=bulletin, emailed_at__isnull=False).count() == sent_before
 
     # The every-minute job notices the unfinished fan-out; a fresh worker finishes it.
-    subprocess.run(manage("publish_due", "--resume-after", "0"), cwd=BASE_DIR, env=env, check=True,  # noqa: S603
-                   timeout=60)
-    subprocess.run(manage("db_worker", "--batch", "--no-startup-delay"), cwd=BASE_DIR,  # noqa: S603
-                   env={**env, "TEST_MAIL_DELAY": "0"}, check=True, timeout=120)
+    subprocess.run(
+        manage("publish_due", "--resume-after", "0"),
+        cwd=BASE_DIR,
+        env=env,
+        check=True,  # noqa: S603
+        timeout=60,
+    )
+    subprocess.run(
+        manage("db_worker", "--batch", "--no-reload", "--no-startup-delay"),
+        cwd=BASE_DIR,  # noqa: S603
+        env={**env, "TEST_MAIL_DELAY": "0"},
+        check=True,
+        timeout=120,
+    )
 
     counts = mailbox_counts(tmp_path)
     assert counts == Counter({member.email: 1 for member in members})
