@@ -154,7 +154,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "hub")},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
+                # blocks in BZPOPMIN waiting for messages: idle consumers raced it and died. Allow longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "hub"),
+                # All the sockets of one daphne process share one Redis queue; a bulletin to a big sector puts
+                # one message per socket on it at once. The default capacity (100) silently dropped some at
+                # 1,000 sockets per process (bench/live_fanout.py).
+                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "20000")),
+            },
         }
     }
     CACHES = {

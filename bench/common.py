@@ -1,0 +1,84 @@
+"""Shared pieces: starting the multi-process server, logging bench users in, percentiles."""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.env import BASE_DIR, server_env
+
+RESULTS_DIR = BASE_DIR / "var" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(database_url: str, processes: int = 2):
+    """`python -m hub.serve`: several daphne processes on one port, as `make serve-prod` runs them."""
+    port = free_port()
+    command = [sys.executable, "-m", "hub.serve", "--processes", str(processes), "--port", str(port)]
+    server = subprocess.Popen(command, cwd=BASE_DIR, env=server_env(database_url),  # noqa: S603
+                              stdout=subprocess.DEVNULL, stderr=open(RESULTS_DIR / "server.log", "ab"))  # noqa: SIM115
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - our own server
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.3)
+        time.sleep(1)  # let every process come up, not just the first to answer
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def session_cookies(emails: list[str]) -> dict[str, str]:
+    """A logged-in session per user, made the way Django's test client does (needs Django set up)."""
+    from django.test import Client
+
+    from accounts.models import User
+
+    cookies = {}
+    for user in User.objects.filter(email__in=emails):
+        client = Client()
+        client.force_login(user)
+        cookies[user.email] = client.cookies["sessionid"].value
+    return cookies
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    if not samples_ms:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    ordered = sorted(samples_ms)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": statistics.median(ordered), "p95": pick(0.95), "p99": pick(0.99)}
+
+
+def write_result(name: str, data: dict) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def raise_file_limit() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    os.environ["BENCH_FILE_LIMIT"] = str(hard)

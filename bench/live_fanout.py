@@ -1,0 +1,128 @@
+"""Live fan-out benchmark: `python -m bench.live_fanout [clients] [updates]` (defaults 2,000 and 5).
+
+Opens N WebSocket clients as real logged-in retail members against 2 daphne processes on the Redis channel
+layer, publishes M bulletins to retail through the publish service, and measures, per client, the time from
+the publish transaction's commit to the bulletin's arrival: p50/p95/p99 and the share delivered.
+"""
+
+import asyncio
+import json
+import sys
+import time
+
+import websockets
+
+from bench.common import percentiles, raise_file_limit, serving, write_result
+from bench.env import DATABASES, setup_django
+
+CONNECT_BATCH = 50
+CONNECT_PAUSE = 0.25
+WAIT_AFTER_LAST = 10.0
+
+
+def member_sessions(count: int) -> list[str]:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+    from sectors.models import Membership
+
+    ids = list(Membership.objects.filter(sector__slug="retail", status="approved")
+               .values_list("user_id", flat=True).order_by("user_id")[:count])
+    sessions = []
+    for user in User.objects.filter(pk__in=ids):
+        # What django.contrib.auth.login() stores, without a request.
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        sessions.append(session.session_key)
+    return sessions
+
+
+def publish(title: str) -> tuple[int, float]:
+    from django.db import transaction
+
+    from messaging.bulletins import services
+    from messaging.bulletins.models import Bulletin
+    from sectors.models import Sector
+
+    officer = __import__("accounts.models", fromlist=["User"]).User.objects.get(email="bench-officer@bench.example")
+    committed = {}
+    with transaction.atomic():
+        bulletin = Bulletin.objects.create(title=title, body="Live fan-out benchmark.", author=officer)
+        bulletin.sectors.set([Sector.objects.get(slug="retail")])
+        # Registered first, so it runs first at commit: the moment the broadcast starts.
+        transaction.on_commit(lambda: committed.setdefault("at", time.time()))
+        services.publish_bulletin(bulletin, by=officer)
+    return bulletin.pk, committed["at"]
+
+
+async def run(url: str, sessions: list[str], updates: int) -> dict:
+    ws_url = url.replace("http://", "ws://") + "/ws/live/"
+    arrivals: dict[int, list[float]] = {}
+    sockets = []
+
+    async def open_one(session_key: str):
+        socket = await websockets.connect(ws_url, additional_headers={"Cookie": f"sessionid={session_key}"},
+                                          origin=url, open_timeout=60, max_queue=None)
+        hello = json.loads(await socket.recv())
+        assert hello["type"] == "hello", hello
+        return socket
+
+    started = time.monotonic()
+    for i in range(0, len(sessions), CONNECT_BATCH):
+        sockets += await asyncio.gather(*(open_one(key) for key in sessions[i:i + CONNECT_BATCH]))
+        await asyncio.sleep(CONNECT_PAUSE)  # people arrive over time, not in one instant
+    connect_seconds = time.monotonic() - started
+
+
+    async def listen(socket) -> None:
+        try:
+            async for raw in socket:
+                message = json.loads(raw)
+                if message.get("type") == "bulletin":
+                    arrivals.setdefault(message["id"], []).append(time.time())
+        except websockets.ConnectionClosed:
+            pass
+
+    listeners = [asyncio.create_task(listen(socket)) for socket in sockets]
+    published = []
+    for n in range(updates):
+        published.append(await asyncio.to_thread(publish, f"Live fan-out {n} at {time.time():.0f}"))
+        await asyncio.sleep(1.0)
+    deadline = time.monotonic() + WAIT_AFTER_LAST
+    while time.monotonic() < deadline and any(len(arrivals.get(pk, [])) < len(sockets) for pk, _ in published):
+        await asyncio.sleep(0.2)
+    for socket in sockets:
+        await socket.close()
+    for listener in listeners:
+        listener.cancel()
+
+    latencies = [(arrived - at) * 1000 for pk, at in published for arrived in arrivals.get(pk, [])]
+    expected = len(sockets) * len(published)
+    return {"clients": len(sockets), "updates": len(published), "connect_seconds": connect_seconds,
+            "delivered": len(latencies), "expected": expected, "share": len(latencies) / expected,
+            **{f"latency_{k}": v for k, v in percentiles(latencies).items()}, "bulletins": [pk for pk, _ in published]}
+
+
+def main() -> None:
+    clients = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    updates = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    raise_file_limit()
+    setup_django(DATABASES["big"])
+    sessions = member_sessions(clients)
+    with serving(DATABASES["big"]) as url:
+        result = asyncio.run(run(url, sessions, updates))
+    from messaging.bulletins.models import Bulletin
+
+    Bulletin.objects.filter(pk__in=result.pop("bulletins")).delete()  # keep the data set reusable
+    print(f"live fan-out: {result['clients']} clients x {result['updates']} updates, "
+          f"{result['share']:.1%} delivered, p50 {result['latency_p50']:.0f} ms, p95 {result['latency_p95']:.0f} ms, "
+          f"p99 {result['latency_p99']:.0f} ms", flush=True)
+    write_result("live", result)
+
+
+if __name__ == "__main__":
+    main()
