@@ -6,6 +6,7 @@ clients among the recipients (default 500) wait for the bulletin on their socket
 """
 
 import asyncio
+import logging
 import json
 import re
 import subprocess
@@ -18,6 +19,8 @@ import websockets
 from bench.common import raise_file_limit, serving, write_result
 from bench.env import BASE_DIR, DATABASES, server_env, setup_django
 from bench.seed import PUBLISH_SECTOR
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 WORKERS = 2
 

@@ -70,6 +70,13 @@ class ForumDetailView(BoardMixin, ListView):
         self.forum = readable_forum(self.request.user, self.kwargs["slug"])
         return selectors.forum_threads(self.request.user, self.forum)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The forum's approved-thread counter plus the few unapproved ones this user sees, rather than a COUNT
+        # over every thread of a busy forum.
+        paginator.count = self.forum.thread_count + queryset.exclude(status=Thread.Status.APPROVED).count()
+        return paginator
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             forum=self.forum, can_moderate=permissions.can_moderate(self.request.user, self.forum), **kwargs

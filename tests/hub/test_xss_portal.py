@@ -1,0 +1,55 @@
+"""The XSS corpus through the rest of the portal's user text: bulletins, incidents, feedback, organisation
+names, display names and membership reasons, on every page and in every e-mail that shows them."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from messaging.bulletins import services
+from messaging.bulletins.models import Bulletin, Feedback
+from sectors import services as sector_services
+from sectors.models import Membership
+from tests.xss import CORPUS, executable_markup
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("payload", CORPUS)
+def test_xss_corpus_everywhere_else(client, people, sector_a, payload, django_capture_on_commit_callbacks):
+    # A member's own names carry the payload, and so does everything an officer writes.
+    people.member_a.display_name = payload[:80]
+    people.member_a.save()
+    people.member_a.organisation.name = payload[:150]
+    people.member_a.organisation.save()
+    incident = services.open_incident(title=payload[:200], sectors=[sector_a], boroughs=[], by=people.officer)
+    bulletin = Bulletin.objects.create(title=payload[:200], body=payload, location=payload[:200],
+                                       author=people.officer, ack_requested=True)
+    bulletin.sectors.set([sector_a])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_bulletin(bulletin, by=people.officer)
+        services.post_incident_update(incident, title=payload[:200], body=payload, severity="warning",
+                                      by=people.officer)
+    Feedback.objects.create(bulletin=bulletin, author=people.member_a, body=payload)
+    pending = Membership.objects.get(user=people.applicant, sector=sector_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        sector_services.refuse_membership(pending, by=people.lead_a, reason=payload)
+
+    pages = {
+        people.member_a: [reverse("bulletins:inbox"), bulletin.get_absolute_url(), reverse("bulletins:incident_list"),
+                          reverse("bulletins:incident_detail", args=[incident.pk]), reverse("dashboard"),
+                          reverse("sectors:detail", args=[sector_a.slug]),
+                          reverse("sectors:organisation", args=[people.member_a.organisation.pk])],
+        people.officer: [reverse("bulletins:officer_list"), reverse("bulletins:report", args=[bulletin.pk]),
+                         reverse("bulletins:feedback_list"), bulletin.get_absolute_url()],
+        people.lead_a: [reverse("sectors:queue") + "?status=refused"],
+        people.applicant: [reverse("sectors:mine"), reverse("dashboard")],
+    }
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert executable_markup(response.content.decode()) == [], url
+    # E-mails are plain text only: nothing in them can run.
+    assert mail.outbox
+    assert all(not getattr(message, "alternatives", None) for message in mail.outbox)
