@@ -6,8 +6,8 @@ clients among the recipients (default 500) wait for the bulletin on their socket
 """
 
 import asyncio
-import logging
 import json
+import logging
 import re
 import subprocess
 import sys
