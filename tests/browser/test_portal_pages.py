@@ -1,0 +1,65 @@
+"""Every kind of page in the portal, opened in chromium as the people who use it: no CSP violation, no
+console error, nothing wider than a phone; and the quote button fills the reply box."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from messaging.board import services as board_services
+from messaging.board.models import Forum
+from messaging.bulletins.models import Bulletin
+from tests.browser.test_live import log_in
+from tests.browser.test_reconnect import off_the_event_loop
+from tests.factories import UserFactory, member_of, with_mfa
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_every_page_kind_renders_cleanly(browser, live_server_url, sector_a):
+    member = member_of(sector_a, display_name="Mina Member")
+    lead = with_mfa(member_of(sector_a, display_name="Lena Lead"))
+    roles.make_sector_lead(lead, sector_a)
+    moderator = with_mfa(member_of(sector_a, display_name="Morgan Moderator"))
+    forum = Forum.objects.get(sector=sector_a)
+    roles.make_moderator(moderator, forum)
+    officer = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
+    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
+    thread = board_services.start_thread(forum, author=officer, title="Road closures", body="**Regent Street**")
+    post = board_services.reply(thread, author=member, body="Thanks, we will *plan* for it.")
+    board_services.edit_post(post, by=member, body="Thanks, we will plan for it today.")
+    bulletin = Bulletin.objects.create(title="March on Saturday", body="Expect closures.", author=officer)
+    bulletin.sectors.set([sector_a])
+    from messaging.bulletins import services
+
+    off_the_event_loop(services.publish_bulletin, bulletin, by=officer)
+    incident = services.open_incident(title="Power cut in Soho", sectors=[sector_a], boroughs=[], by=officer)
+
+    visits = {
+        member: ["/dashboard/", "/sectors/", f"/sectors/{sector_a.slug}/", "/sectors/mine/", "/sectors/apply/",
+                 f"/sectors/organisations/{member.organisation_id}/", "/forums/", f"/forums/{forum.slug}/",
+                 f"/forums/threads/{thread.pk}/", f"/forums/{forum.slug}/new/", f"/forums/posts/{post.pk}/edit/",
+                 f"/forums/posts/{post.pk}/report/", "/bulletins/", f"/bulletins/{bulletin.pk}/",
+                 "/bulletins/incidents/", f"/bulletins/incidents/{incident.pk}/"],
+        moderator: ["/forums/moderation/", f"/forums/{forum.slug}/log/", f"/forums/posts/{post.pk}/history/",
+                    f"/forums/threads/{thread.pk}/move/"],
+        lead: ["/sectors/applications/"],
+        officer: ["/bulletins/manage/", "/bulletins/manage/new/", f"/bulletins/manage/{bulletin.pk}/report/",
+                  "/bulletins/manage/feedback/", "/bulletins/incidents/new/",
+                  f"/bulletins/incidents/{incident.pk}/update/"],
+    }
+    for user, paths in visits.items():
+        context, page = log_in(browser, live_server_url, user)
+        errors = []
+        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
+        try:
+            for path in paths:
+                response = page.goto(path)
+                assert response.status == 200, path
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+            assert page.csp_errors == [] and [e for e in errors if "WebSocket" not in e] == []
+            if user is member:
+                page.goto(f"/forums/threads/{thread.pk}/")
+                page.get_by_role("button", name="Quote").first.click()
+                assert page.locator("#id_body").input_value().startswith("PC Liaison wrote:\n> **Regent Street**")
+        finally:
+            context.close()
