@@ -90,10 +90,3 @@ def can_edit_post(user, post: Post) -> bool:
     if post.author_id != user.pk or not can_read(user, post.thread.forum) or post.hidden:
         return False
     return not post.thread.locked
-
-
-def visible_threads(user, forum: Forum) -> QuerySet[Thread]:
-    threads = Thread.objects.filter(forum=forum)
-    if can_moderate(user, forum):
-        return threads.filter(~Q(status=Thread.Status.REJECTED) | Q(author=user))
-    return threads.filter(Q(status=Thread.Status.APPROVED) | Q(author=user))

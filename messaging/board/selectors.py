@@ -1,6 +1,6 @@
 """Reads for the board's pages; each query's cost is independent of how many rows the board holds."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from audit.models import AuditEntry
 from messaging.board import permissions
@@ -11,8 +11,19 @@ def forum_index(user) -> QuerySet[Forum]:
     return permissions.readable_forums(user).select_related("sector")
 
 
-def forum_threads(user, forum: Forum) -> QuerySet[Thread]:
-    return permissions.visible_threads(user, forum).select_related("author")
+def forum_threads(forum: Forum) -> QuerySet[Thread]:
+    """The forum's approved threads, pinned first: one index range, however busy the forum."""
+    return Thread.objects.approved().filter(forum=forum).select_related("author")
+
+
+def forum_unapproved(user, forum: Forum, limit: int = 20) -> QuerySet[Thread]:
+    """Listed apart from the page: the user's own pending or rejected threads, and (moderators) all pending."""
+    unapproved = Thread.objects.filter(forum=forum).exclude(status=Thread.Status.APPROVED)
+    if permissions.can_moderate(user, forum):
+        unapproved = unapproved.filter(Q(status=Thread.Status.PENDING) | Q(author=user))
+    else:
+        unapproved = unapproved.filter(author=user)
+    return unapproved.select_related("author").order_by("-created_at", "-id")[:limit]
 
 
 def thread_posts(thread: Thread) -> QuerySet[Post]:

@@ -68,18 +68,17 @@ class ForumDetailView(BoardMixin, ListView):
 
     def get_queryset(self):
         self.forum = readable_forum(self.request.user, self.kwargs["slug"])
-        return selectors.forum_threads(self.request.user, self.forum)
+        return selectors.forum_threads(self.forum)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        # The forum's approved-thread counter plus the few unapproved ones this user sees, rather than a COUNT
-        # over every thread of a busy forum.
-        paginator.count = self.forum.thread_count + queryset.exclude(status=Thread.Status.APPROVED).count()
+        paginator.count = self.forum.thread_count  # the forum's counter, not a COUNT over a busy forum
         return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            forum=self.forum, can_moderate=permissions.can_moderate(self.request.user, self.forum), **kwargs
+            forum=self.forum, can_moderate=permissions.can_moderate(self.request.user, self.forum),
+            unapproved=list(selectors.forum_unapproved(self.request.user, self.forum)), **kwargs
         )
 
 
