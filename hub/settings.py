@@ -151,21 +151,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache ----------------------------------------------------------------------------------
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
-                # blocks in BZPOPMIN waiting for messages: idle consumers raced it and died. Allow longer.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
-                "prefix": os.environ.get("CHANNELS_PREFIX", "hub"),
-                # All the sockets of one daphne process share one Redis queue; a bulletin to a big sector puts
-                # one message per socket on it at once. The default capacity (100) silently dropped some at
-                # 1,000 sockets per process (bench/live_fanout.py).
-                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "20000")),
-            },
+    # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis's queue layer
+    # blocks in BZPOPMIN waiting for messages: idle consumers raced it and died. Allow longer.
+    _redis_host = {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
+    _channel_prefix = os.environ.get("CHANNELS_PREFIX", "hub")
+    # CHANNEL_LAYER=pubsub (default): a group message crosses Redis once per daphne process, which fans it out
+    # to its own sockets; =queue: one Redis queue entry per socket, popped one by one. bench/live_fanout.py
+    # measured both (README, Performance); live.js replays from the database whatever a socket misses.
+    CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER == "queue":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": _channel_prefix,
+                           "capacity": int(os.environ.get("CHANNEL_CAPACITY", "20000"))},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": _channel_prefix},
+            }
+        }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

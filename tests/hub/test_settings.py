@@ -76,7 +76,7 @@ def probe(**variables: str) -> dict:
                 "debug": False,
                 "db_engine": "django.db.backends.postgresql",
                 "db_name": "hub",
-                "channel_layer": "channels_redis.core.RedisChannelLayer",
+                "channel_layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "cache": "django.core.cache.backends.redis.RedisCache",
                 "tasks": "django_tasks_db.DatabaseBackend",
                 "session_cookie_secure": True,
@@ -88,12 +88,16 @@ def probe(**variables: str) -> dict:
             {
                 "debug": True,
                 "db_engine": "django.db.backends.sqlite3",
-                "channel_layer": "channels_redis.core.RedisChannelLayer",
+                "channel_layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "tasks": "django_tasks.backends.immediate.ImmediateBackend",
             },
         ),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "CHANNEL_LAYER": "queue"},
+            {"channel_layer": "channels_redis.core.RedisChannelLayer"},
+        ),
     ],
-    ids=["embedded-default", "production", "redis-only"],
+    ids=["embedded-default", "production", "redis-only", "redis-queue-layer"],
 )
 def test_settings_follow_the_environment(variables, expected):
     observed = probe(**variables)
