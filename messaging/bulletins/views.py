@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 from django.views.generic.edit import CreateView
 
+from hub.ratelimits import RateLimitedFormMixin
 from messaging.bulletins import permissions, selectors, services
 from messaging.bulletins.forms import (
     BulletinForm,
@@ -104,7 +105,8 @@ class AcknowledgeView(MemberRequiredMixin, View):
         return redirect(bulletin)
 
 
-class FeedbackView(MemberRequiredMixin, FormView):
+class FeedbackView(RateLimitedFormMixin, MemberRequiredMixin, FormView):
+    rate_limit_action = "post"
     form_class = FeedbackForm
     template_name = "bulletins/feedback_form.html"
 

@@ -69,3 +69,20 @@ def test_apply_limit(client, verified_user):
     response = client.post(reverse("sectors:apply"), {"sectors": [sectors[2].pk], "statement": "We run shops here."})
     assert response.status_code == 429
     assert Membership.objects.filter(user=verified_user).count() == 2
+
+
+def test_feedback_counts_as_posting(client, people, sector_a, django_capture_on_commit_callbacks):
+    from messaging.bulletins import services as bulletin_services
+    from messaging.bulletins.models import Bulletin, Feedback
+
+    bulletin = Bulletin.objects.create(title="To retail", body="x", author=people.officer)
+    bulletin.sectors.set([sector_a])
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletin_services.publish_bulletin(bulletin, by=people.officer)
+    client.force_login(people.member_a)
+    url = reverse("bulletins:feedback", args=[bulletin.pk])
+    for n in range(2):
+        assert client.post(url, {"body": f"Feedback {n}"}).status_code == 302
+    response = client.post(url, {"body": "Feedback kept"})
+    assert response.status_code == 429 and "Feedback kept" in response.content.decode()
+    assert Feedback.objects.count() == 2
