@@ -124,7 +124,6 @@ class ApplicationQueueView(LeadRequiredMixin, ListView):
         context.update(
             statuses=Membership.Status.choices, status=self.status, sector=self.sector,
             led_sectors=list(self.sectors), query_string="&".join(f"{k}={v}" for k, v in query.items()),
-            reason_form=ReasonForm(),
         )
         return context
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 # Each app's demo step, in dependency order; each is idempotent and reads/extends a shared context.
@@ -16,7 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         context: dict = {}
-        with transaction.atomic():
+        # The demo's own notifications (approvals, bulletins) would bury the logins in console e-mail.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             for step in DEMO_STEPS:
                 import_string(step)(context)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
