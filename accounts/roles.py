@@ -135,7 +135,7 @@ def can_view_organisation(user, organisation) -> bool:
     """Its own people, officers, leads of a sector it applied to, and members sharing an approved sector."""
     if not user.is_authenticated:
         return False
-    if user.organisation_id == organisation.pk or is_officer(user):
+    if is_officer(user) or (user.organisation_id == organisation.pk and is_approved_member(user)):
         return True
     from sectors.models import Membership
 
@@ -146,7 +146,10 @@ def can_view_organisation(user, organisation) -> bool:
 
 
 def can_edit_organisation(user, organisation) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.organisation_id == organisation.pk)
+    """Its people, once a sector lead has approved them: claiming an organisation when applying gives nothing."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or (user.organisation_id == organisation.pk and is_approved_member(user))
 
 
 def make_moderator(user, forum) -> None:

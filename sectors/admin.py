@@ -8,6 +8,10 @@ from accounts import roles
 from accounts.models import User
 from sectors.models import Borough, Membership, Organisation, Sector
 
+# Sector slugs are also forum slugs: they must not shadow the fixed pages under /sectors/ and /forums/.
+RESERVED_SLUGS = {"mine", "apply", "applications", "organisations", "moderation", "threads", "posts", "reports",
+                  "hub"}
+
 
 class SectorAdminForm(forms.ModelForm):
     leads = forms.ModelMultipleChoiceField(
@@ -20,6 +24,12 @@ class SectorAdminForm(forms.ModelForm):
     class Meta:
         model = Sector
         fields = ["name", "slug", "description"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"“{slug}” is a page of the portal; choose another slug.")
+        return slug
 
 
 @admin.register(Sector)

@@ -17,13 +17,9 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
         help_text="What your organisation does in these sectors and why you want to join. Leads read this.",
     )
-    organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.order_by("name"), required=False, label="Join an existing organisation",
-        help_text="If your organisation is already on the Hub, pick it here.",
-    )
-    new_organisation = forms.CharField(
-        max_length=150, required=False, label="Or register a new organisation",
-        help_text="Its legal or trading name.",
+    organisation_name = forms.CharField(
+        max_length=150, required=False, label="Your organisation's name",
+        help_text="Its legal or trading name. If it is already on the Hub you join it; the sector lead vets you.",
     )
     registered_number = forms.CharField(max_length=20, required=False, label="Companies House number (optional)")
     website = forms.URLField(required=False, assume_scheme="https")
@@ -32,7 +28,7 @@ class ApplicationForm(forms.Form):
         help_text=BOROUGHS_HELP,
     )
 
-    ORGANISATION_FIELDS = ["organisation", "new_organisation", "registered_number", "website", "boroughs"]
+    ORGANISATION_FIELDS = ["organisation_name", "registered_number", "website", "boroughs"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,31 +52,26 @@ class ApplicationForm(forms.Form):
             raise forms.ValidationError(f"You have already applied to {names}; untick it to apply to the others.")
         return sectors
 
-    def clean_new_organisation(self) -> str:
-        name = self.cleaned_data.get("new_organisation", "").strip()
-        if name and Organisation.objects.annotate(lower=Lower("name")).filter(lower=name.lower()).exists():
-            raise forms.ValidationError(f"{name} is already on the Hub: choose it from the list above to join it.")
-        return name
-
     def clean(self):
         cleaned = super().clean()
-        if self.user.organisation_id:
-            return cleaned
-        existing, new = cleaned.get("organisation"), cleaned.get("new_organisation")
-        if existing and new:
-            self.add_error("new_organisation", "Either join an existing organisation or register a new one, not both.")
-        elif not existing and not new and "new_organisation" not in self.errors:
-            self.add_error("organisation", "Choose your organisation, or register a new one below.")
+        if not self.user.organisation_id and not cleaned.get("organisation_name", "").strip():
+            self.add_error("organisation_name", "Give your organisation's name.")
         return cleaned
 
     def get_organisation(self) -> Organisation:
-        """The organisation to apply with, created here when the applicant registers a new one."""
+        """The organisation to apply with: the user's own, the one on the Hub with this name, or a new one.
+
+        Nobody is shown the list of organisations; one joins by its exact name, and joining gives no rights
+        over the organisation until a sector lead has approved the membership (accounts.roles).
+        """
         if self.user.organisation_id:
             return self.user.organisation
-        if self.cleaned_data.get("organisation"):
-            return self.cleaned_data["organisation"]
+        name = self.cleaned_data["organisation_name"].strip()
+        existing = Organisation.objects.annotate(lower=Lower("name")).filter(lower=name.lower()).first()
+        if existing:
+            return existing
         organisation = Organisation.objects.create(
-            name=self.cleaned_data["new_organisation"],
+            name=name,
             registered_number=self.cleaned_data.get("registered_number", ""),
             website=self.cleaned_data.get("website", ""),
         )

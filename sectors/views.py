@@ -31,7 +31,7 @@ class SectorDirectoryView(ListView):
 
 
 class SectorDetailView(LoginRequiredMixin, DetailView):
-    model = Sector
+    queryset = Sector.objects.select_related("forum")
     template_name = "sectors/detail.html"
     context_object_name = "sector"
 
@@ -56,9 +56,14 @@ class SectorDetailView(LoginRequiredMixin, DetailView):
 
     def recent_activity(self) -> list:
         """The latest approved threads in the sector's forum."""
+        from messaging.board.permissions import can_read
         from messaging.board.selectors import recent_threads
 
-        return list(recent_threads(forum__sector=self.object))
+        # Officers and leads may see the sector page without reading its forum.
+        forum = getattr(self.object, "forum", None)
+        if forum is None or not can_read(self.request.user, forum):
+            return []
+        return list(recent_threads(forum=forum))
 
 
 class MyMembershipsView(LoginRequiredMixin, ListView):

@@ -59,6 +59,9 @@ class ThreadAdmin(admin.ModelAdmin):
     readonly_fields = ["forum", "title", "author", "status", "rejection_reason", "pinned", "locked", "created_at",
                        "last_activity_at", "reply_count"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # moderators hide posts; deleting would also put the forum's counters wrong
+
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
@@ -66,6 +69,9 @@ class PostAdmin(admin.ModelAdmin):
     list_filter = ["hidden"]
     list_select_related = ["author"]
     readonly_fields = ["thread", "author", "body", "created_at", "edited_at", "hidden", "hidden_reason"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # moderators hide posts; deleting would also put the forum's counters wrong
 
 
 @admin.register(Report)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -33,7 +34,9 @@ def _audit(by, action: str, target, forum: Forum, reason: str = "", **data) -> N
 
 
 def _touch_forum(forum_id: int, *, threads: int = 0, posts: int = 0, when=None) -> None:
-    updates = {"thread_count": F("thread_count") + threads, "post_count": F("post_count") + posts}
+    # Never below zero, even if a counter has drifted (the recount command puts it right).
+    updates = {"thread_count": Greatest(F("thread_count") + threads, 0),
+               "post_count": Greatest(F("post_count") + posts, 0)}
     if when is not None:
         updates["last_activity_at"] = when
     Forum.objects.filter(pk=forum_id).update(**updates)
@@ -171,6 +174,9 @@ def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
         _touch_forum(to.pk, threads=1, posts=posts, when=timezone.now())
     thread.forum = to
     thread.save(update_fields=["forum"])
+    latest = (Thread.objects.approved().filter(forum=source).order_by("-last_activity_at")
+              .values_list("last_activity_at", flat=True).first())
+    Forum.objects.filter(pk=source.pk).update(last_activity_at=latest)
     _audit(by, "thread.move", thread, source, to=to.pk)
     _audit(by, "thread.move", thread, to, source=source.pk)
     return thread

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
@@ -121,7 +123,7 @@ class ThreadDetailView(BoardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         post_id = request.GET.get("post", "")
-        if post_id.isdigit():  # a link to one post: open the page it is on
+        if re.fullmatch(r"[0-9]{1,18}", post_id):  # a link to one post: open the page it is on
             post = get_object_or_404(self.thread.posts, pk=post_id)
             before = self.thread.posts.filter(created_at__lt=post.created_at).count()
             page = before // POSTS_PER_PAGE + 1
@@ -225,6 +227,10 @@ class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
         if not permissions.can_use_board(request.user):
             return self.handle_no_permission()
         self.post_obj = visible_post(request.user, kwargs["pk"])
+        thread = self.post_obj.thread
+        if not thread.is_approved or (self.post_obj.hidden and not permissions.can_moderate(request.user,
+                                                                                             thread.forum)):
+            raise Http404("No such post.")  # nothing to report, and a hidden post's text stays hidden
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):

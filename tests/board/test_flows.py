@@ -218,3 +218,52 @@ def test_sector_page_shows_recent_threads(client, people, board, sector_a):
     client.force_login(people.member_a)
     page = client.get(reverse("sectors:detail", args=[sector_a.slug])).content.decode()
     assert "Thefts on the high street" in page and "Skimmers" not in page
+
+
+def test_hidden_posts_and_pending_threads_cannot_be_reported_or_read_through_the_report_page(client, people,
+                                                                                             board):
+    client.force_login(people.moderator_a)
+    client.post(reverse("board:post_hide", args=[board.reply.pk]), {"reason": "Personal data"})
+    client.force_login(people.member_a)
+    assert client.get(reverse("board:post_report", args=[board.reply.pk])).status_code == 404
+    pending_post = board.pending.posts.get()
+    assert client.get(reverse("board:post_report", args=[pending_post.pk])).status_code == 404
+
+
+def test_odd_post_links_are_ignored(client, people, board):
+    client.force_login(people.member_a)
+    for value in ["²", "-1", "1e9", "9" * 40, ""]:
+        assert client.get(f"{board.approved.get_absolute_url()}?post={value}").status_code == 200
+
+
+def test_sector_page_hides_forum_titles_from_those_who_cannot_read_the_forum(client, people, board, sector_a):
+    for user in (people.officer, people.lead_b):
+        client.force_login(user)
+        response = client.get(reverse("sectors:detail", args=[sector_a.slug]))
+        assert "Thefts on the high street" not in response.content.decode()
+
+
+def test_moving_keeps_counters_sane_and_recomputes_the_source_activity(people, board, forums):
+    roles.make_moderator(people.moderator_a, forums.b)
+    Forum.objects.filter(pk=forums.a.pk).update(thread_count=0, post_count=0)  # a drifted counter
+    services.move_thread(board.approved, by=people.moderator_a, to=forums.b)
+    forums.a.refresh_from_db()
+    assert (forums.a.thread_count, forums.a.post_count, forums.a.last_activity_at) == (0, 0, None)
+
+
+def test_reserved_slugs_are_refused_in_the_admin(client, people):
+    client.force_login(people.admin)
+    response = client.post(reverse("admin:sectors_sector_add"), {"name": "Moderation", "slug": "moderation",
+                                                                   "description": ""})
+    assert response.status_code == 200 and "is a page of the portal" in response.content.decode()
+
+
+def test_recount_board_repairs_drifted_counters(people, board, forums):
+    from django.core.management import call_command
+
+    Forum.objects.filter(pk=forums.a.pk).update(thread_count=7, post_count=0)
+    Thread.objects.filter(pk=board.approved.pk).update(reply_count=40)
+    call_command("recount_board")
+    forums.a.refresh_from_db()
+    board.approved.refresh_from_db()
+    assert (forums.a.thread_count, forums.a.post_count, board.approved.reply_count) == (1, 2, 1)

@@ -47,7 +47,7 @@ def scene(people, sector_a, django_capture_on_commit_callbacks):
 def _forms(scene, people):
     """(who, url, field names): every form a user fills in."""
     return [
-        (people.member_b, reverse("sectors:apply"), ["statement", "new_organisation", "registered_number", "website"]),
+        (people.member_b, reverse("sectors:apply"), ["statement", "organisation_name", "registered_number", "website"]),
         (people.member_a, reverse("sectors:organisation_edit", args=[people.member_a.organisation.pk]),
          ["name", "registered_number", "website"]),
         (people.lead_a, reverse("sectors:refuse", args=[scene["pending"].pk]), ["reason"]),

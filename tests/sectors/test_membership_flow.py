@@ -23,7 +23,7 @@ def test_apply_with_a_new_organisation(client, verified_user, sector_a, sector_b
     client.force_login(verified_user)
     response = client.post(reverse("sectors:apply"), {
         "sectors": [sector_a.pk, sector_b.pk], "statement": "We run twelve shops and two bank branches.",
-        "new_organisation": "Acme Retail Ltd", "website": "acme.example.org",
+        "organisation_name": "Acme Retail Ltd", "website": "acme.example.org",
     }, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
@@ -47,17 +47,13 @@ def test_applying_twice_to_a_sector_is_a_form_error(client, verified_user, secto
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"new_organisation": ""}, "Choose your organisation, or register a new one below."),
-    ({"new_organisation": "Acme", "organisation": "existing"}, "Either join an existing organisation"),
-    ({"new_organisation": "existing ltd"}, "is already on the Hub: choose it from the list above"),
-    ({"new_organisation": "Acme", "statement": "hi"}, "at least 10 characters"),
-    ({"new_organisation": "Acme", "sectors": []}, "This field is required."),
+    ({"organisation_name": ""}, "Give your organisation&#x27;s name."),
+    ({"organisation_name": "Acme", "statement": "hi"}, "at least 10 characters"),
+    ({"organisation_name": "Acme", "sectors": []}, "This field is required."),
+    ({"organisation_name": "Acme", "website": "not a url"}, "Enter a valid URL."),
 ])
 def test_application_errors_say_what_is_wrong_and_keep_input(client, verified_user, sector_a, data, message):
-    existing = OrganisationFactory(name="Existing Ltd")
     form = {"sectors": [sector_a.pk], "statement": "We run premises in London.", **data}
-    if form.get("organisation") == "existing":
-        form["organisation"] = existing.pk
     client.force_login(verified_user)
     response = client.post(reverse("sectors:apply"), form)
     assert response.status_code == 200
@@ -67,6 +63,28 @@ def test_application_errors_say_what_is_wrong_and_keep_input(client, verified_us
         assert "We run premises in London." in page
     assert not Membership.objects.filter(user=verified_user).exists()
     assert Organisation.objects.filter(name="Acme").count() == 0
+
+
+def test_joining_an_organisation_by_name_gives_no_rights_until_approved(client, verified_user, sector_a,
+                                                                      django_capture_on_commit_callbacks):
+    existing = OrganisationFactory(name="Existing Ltd")
+    client.force_login(verified_user)
+    page = client.get(reverse("sectors:apply")).content.decode()
+    assert "Existing Ltd" not in page  # nobody is shown the list of organisations
+    client.post(reverse("sectors:apply"), {"sectors": [sector_a.pk], "statement": "We are Existing's shop.",
+                                           "organisation_name": "existing ltd"})
+    verified_user.refresh_from_db()
+    assert verified_user.organisation == existing
+    edit = reverse("sectors:organisation_edit", args=[existing.pk])
+    assert client.get(edit).status_code == 403
+    assert client.get(existing.get_absolute_url()).status_code == 404
+    lead = with_mfa(UserFactory(verified=True))
+    roles.make_sector_lead(lead, sector_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        from sectors.services import approve_membership
+
+        approve_membership(Membership.objects.get(user=verified_user), by=lead)
+    assert client.get(edit).status_code == 200
 
 
 def test_unverified_user_is_told_to_verify(client, db):
@@ -136,9 +154,9 @@ def test_suspension_ends_access_at_once(client, lead, sector_a, django_capture_o
 
 def test_organisation_profile_edit(client, verified_user, sector_a):
     from sectors.models import Borough
+    from tests.factories import member_of
 
-    verified_user.organisation = OrganisationFactory(name="Old Name Ltd")
-    verified_user.save()
+    verified_user = member_of(sector_a, organisation=OrganisationFactory(name="Old Name Ltd"))
     OrganisationFactory(name="Taken Ltd")
     client.force_login(verified_user)
     url = reverse("sectors:organisation_edit", args=[verified_user.organisation.pk])
