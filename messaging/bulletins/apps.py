@@ -9,7 +9,13 @@ class BulletinsConfig(AppConfig):
     verbose_name = "Bulletins and incidents"
 
     def ready(self) -> None:
+        from allauth.account.signals import password_changed, password_reset, password_set
+        from django.contrib.auth.signals import user_logged_out
+
         from messaging.bulletins import live
         from sectors.signals import membership_changed
 
         membership_changed.connect(live.on_membership_changed, dispatch_uid="live.membership_changed")
+        user_logged_out.connect(live.on_logged_out, dispatch_uid="live.logged_out")
+        for name, signal in [("changed", password_changed), ("reset", password_reset), ("set", password_set)]:
+            signal.connect(live.on_password_changed, dispatch_uid=f"live.password_{name}")

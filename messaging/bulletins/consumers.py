@@ -26,6 +26,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
+        # The session this socket was opened with: logging it out, or a password change that ends it, closes
+        # the socket too (live.session_ended, live.refresh).
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
         self.live_groups = []
         self.sent_ids: deque[int] = deque(maxlen=RECENT_IDS)
         # Accept first: a close code can only be sent on an open socket, and the client needs it to tell
@@ -35,7 +38,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if not await self.refresh_access():
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
             return
         cursor = await database_sync_to_async(live.latest_cursor_for)(self.user)
         await self.send_json({"type": "hello", "officer": self.is_officer, "cursor": cursor})
@@ -48,10 +51,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _load_access(self) -> tuple[bool, set[int], set[int]]:
         user = self.user
-        user.refresh_from_db(fields=["is_active", "organisation"])
+        user.refresh_from_db(fields=["is_active", "organisation", "password"])
         for cached in ("_approved_sector_ids", "_role_groups"):
             user.__dict__.pop(cached, None)
-        if not user.is_active:
+        self.session_still_valid = not self.session_key or live.session_is_valid(self.session_key, user)
+        if not user.is_active or not self.session_still_valid:
             return False, set(), set()
         sector_ids = set(roles.approved_sector_ids(user))
         borough_ids = set(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else set()
@@ -116,9 +120,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_bulletin(event["bulletin"])
 
     async def live_refresh(self, event: dict) -> None:
-        """The user's memberships changed (approved, refused, suspended): re-check, close if no longer allowed."""
+        """The user's memberships or password changed: re-check, close if no longer allowed."""
         if not await self.refresh_access():
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
+
+    async def live_session_ended(self, event: dict) -> None:
+        """The user logged out of one session: close the sockets that session opened."""
+        if self.session_key and event.get("session_key") == self.session_key:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
 
     # Server -> client -----------------------------------------------------------------------------------------
 

@@ -106,6 +106,35 @@ def notify_user(user_id: int, message_type: str) -> None:
     async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": message_type})
 
 
+def session_is_valid(session_key: str, user) -> bool:
+    """Is the session still logged in as this user, with the current password (Django's session hash)?"""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.crypto import constant_time_compare
+
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
+    """Logging out closes the sockets the session opened."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        async_to_sync(get_channel_layer().group_send)(
+            user_group(user.pk), {"type": "live.session_ended", "session_key": session_key}
+        )
+
+
+def on_password_changed(sender, request=None, user=None, **kwargs) -> None:
+    """A new password ends the other sessions; their sockets re-check and close."""
+    if user is not None:
+        notify_user(user.pk, "live.refresh")
+
+
 def on_membership_changed(sender, membership, **kwargs) -> None:
     """A membership changed (approved, refused, suspended): the user's open sockets re-check their access."""
     notify_user(membership.user_id, "live.refresh")

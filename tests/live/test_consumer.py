@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from accounts import roles
 from hub.asgi import application
@@ -301,3 +302,45 @@ async def test_first_time_client_gets_a_starting_cursor_and_replays_what_it_miss
     assert (message["type"], message["id"]) == ("bulletin", missed.pk)
     assert (await socket.receive_json_from(timeout=5))["type"] == "replayed"
     await socket.disconnect()
+
+
+def _client_with(cookie: bytes):
+    from django.test import Client
+
+    client = Client()
+    name, value = cookie.decode().split("=", 1)
+    client.cookies[name] = value
+    return client
+
+
+async def test_logging_out_closes_that_sessions_socket_only(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    laptop = await sync_to_async(session_cookie_for)(member)
+    phone = await sync_to_async(session_cookie_for)(member)
+    sockets = []
+    for cookie in (laptop, phone):
+        socket = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", cookie)])
+        assert (await socket.connect())[0]
+        assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
+        sockets.append(socket)
+    response = await sync_to_async(lambda: _client_with(laptop).post(reverse("account_logout")))()
+    assert response.status_code == 302
+    await assert_closed_with(sockets[0], CLOSE_UNAUTHENTICATED)
+    assert await sockets[1].receive_nothing(timeout=0.5)
+    await sockets[1].disconnect()
+
+
+async def test_changing_the_password_closes_the_other_sessions_sockets(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    here = await sync_to_async(session_cookie_for)(member)
+    elsewhere = await sync_to_async(session_cookie_for)(member)
+    socket = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", elsewhere)])
+    assert (await socket.connect())[0]
+    assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
+    response = await sync_to_async(lambda: _client_with(here).post(reverse("account_change_password"), {
+        "oldpassword": "correct-horse-battery", "password1": "a-brand-new-passphrase",
+        "password2": "a-brand-new-passphrase"}))()
+    assert response.status_code == 302
+    await assert_closed_with(socket, CLOSE_UNAUTHENTICATED)
