@@ -59,6 +59,8 @@ def _decide(membership: Membership, *, by, status: str, reason: str, allowed_fro
 
 
 def _notify(membership: Membership) -> None:
+    # Access changes first (open sockets re-check), whatever happens to the e-mail.
+    membership_changed.send(sender=Membership, membership=membership)
     context = {"membership": membership, "user": membership.user, "sector": membership.sector}
     send_mail(
         subject=f"[The Hub] Your membership of {membership.sector.name}: {membership.get_status_display().lower()}",
@@ -66,7 +68,6 @@ def _notify(membership: Membership) -> None:
         from_email=None,
         recipient_list=[membership.user.email],
     )
-    membership_changed.send(sender=Membership, membership=membership)
 
 
 def approve_membership(membership: Membership, *, by) -> Membership:

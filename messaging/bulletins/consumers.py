@@ -7,7 +7,7 @@ from collections import deque
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from accounts import roles
+from accounts import mfa, roles
 from messaging.bulletins import live
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.session_still_valid = not self.session_key or live.session_is_valid(self.session_key, user)
         if not user.is_active or not self.session_still_valid:
             return False, set(), set()
+        if mfa.requires_mfa(user) and not mfa.has_mfa(user):
+            return False, set(), set()  # as on every page: role holders set up two-factor first
         sector_ids = set(roles.approved_sector_ids(user))
         borough_ids = set(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else set()
         return roles.is_officer(user), sector_ids, borough_ids
@@ -65,6 +67,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """(Re)read the user's sectors and boroughs and move the socket into exactly the right groups."""
         self.is_officer, self.sector_ids, self.borough_ids = await self._load_access()
         if not self.is_officer and not self.sector_ids:
+            for group in self.live_groups:  # out of every group before the close
+                await self.channel_layer.group_discard(group, self.channel_name)
+            self.live_groups = []
             return False
         wanted = [live.user_group(self.user.pk)]
         if self.is_officer:
@@ -116,7 +121,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Channel layer -> server ----------------------------------------------------------------------------------
 
     async def live_bulletin(self, event: dict) -> None:
-        if self.is_officer or live.audience_includes(event["audience"], self.sector_ids, self.borough_ids):
+        if self.is_officer or (self.sector_ids and live.audience_includes(event["audience"], self.sector_ids,
+                                                                           self.borough_ids)):
             await self.send_bulletin(event["bulletin"])
 
     async def live_refresh(self, event: dict) -> None:

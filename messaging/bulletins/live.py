@@ -14,6 +14,8 @@ How a bulletin reaches a browser:
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +53,21 @@ def parse_cursor(cursor: Any) -> tuple[datetime, int] | None:
         return None
 
 
+def group_send(group: str, message: dict) -> None:
+    """Send to a group from sync code: views, tasks and signal handlers."""
+    send = async_to_sync(get_channel_layer().group_send)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        send(group, message)
+        return
+    # Sync code running in an event loop's thread (an async caller; Playwright's loop in the browser tests)
+    # cannot block on the layer here: hand the send to a short-lived thread.
+    worker = threading.Thread(target=send, args=(group, message))
+    worker.start()
+    worker.join()
+
+
 def bulletin_payload(bulletin) -> dict:
     """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only."""
     from hub.text import plain_summary
@@ -63,6 +80,7 @@ def bulletin_payload(bulletin) -> dict:
         "url": bulletin.get_absolute_url(),
         "severity": bulletin.severity,
         "sensitive": bulletin.is_sensitive,
+        "incident": bulletin.incident_id,  # an id, not content: lets an open timeline fetch the update
     }
     if not bulletin.is_sensitive:
         payload.update(
@@ -70,7 +88,6 @@ def bulletin_payload(bulletin) -> dict:
             kind_label=bulletin.get_kind_display(),
             severity_label=bulletin.get_severity_display(),
             summary=plain_summary(bulletin.body, 200),
-            incident=bulletin.incident_id,
         )
     return payload
 
@@ -89,9 +106,8 @@ def broadcast_bulletin(bulletin_id: int) -> None:
     }
     groups = [OFFICERS_GROUP]
     groups += [EVERYONE_GROUP] if bulletin.everyone else [sector_group(pk) for pk in sector_ids]
-    send = async_to_sync(get_channel_layer().group_send)
     for group in groups:
-        send(group, message)
+        group_send(group, message)
 
 
 def audience_includes(audience: dict, sector_ids: set[int], borough_ids: set[int]) -> bool:
@@ -103,7 +119,7 @@ def audience_includes(audience: dict, sector_ids: set[int], borough_ids: set[int
 
 def notify_user(user_id: int, message_type: str) -> None:
     """Tell every open socket of one user to re-check its access (``live.refresh``)."""
-    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": message_type})
+    group_send(user_group(user_id), {"type": message_type})
 
 
 def session_is_valid(session_key: str, user) -> bool:
@@ -124,15 +140,31 @@ def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
     """Logging out closes the sockets the session opened."""
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(user.pk), {"type": "live.session_ended", "session_key": session_key}
-        )
+        group_send(user_group(user.pk), {"type": "live.session_ended", "session_key": session_key})
 
 
 def on_password_changed(sender, request=None, user=None, **kwargs) -> None:
     """A new password ends the other sessions; their sockets re-check and close."""
     if user is not None:
         notify_user(user.pk, "live.refresh")
+
+
+def on_roles_changed(sender, instance, action: str = "", reverse: bool = False, pk_set=None, **kwargs) -> None:
+    """Groups added or removed (m2m_changed on User.groups), or a user saved (post_save, e.g. deactivated):
+    their open sockets re-check, after the change commits."""
+    from django.db import transaction
+
+    if action and action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    user_ids = list(pk_set or []) if reverse else [instance.pk]
+    for user_id in user_ids:
+        transaction.on_commit(lambda user_id=user_id: notify_user(user_id, "live.refresh"))
+
+
+def on_user_saved(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
+    """Deactivating a user closes their sockets (only saves that may touch is_active)."""
+    if not created and (update_fields is None or "is_active" in update_fields) and not instance.is_active:
+        on_roles_changed(sender, instance)
 
 
 def on_membership_changed(sender, membership, **kwargs) -> None:

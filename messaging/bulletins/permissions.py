@@ -33,4 +33,8 @@ def visible_incidents(user) -> QuerySet:
     sector_ids = roles.approved_sector_ids(user)
     if not sector_ids:
         return Incident.objects.none()
-    return Incident.objects.filter(Q(sectors__in=sector_ids) | Q(sectors__isnull=True)).distinct()
+    # The same rule as a bulletin's audience: the sectors, then (if any) the boroughs of one's premises.
+    borough_ids = list(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else []
+    in_sectors = Incident.objects.filter(Q(sectors__in=sector_ids) | Q(sectors__isnull=True))
+    in_boroughs = Incident.objects.filter(Q(boroughs__in=borough_ids) | Q(boroughs__isnull=True))
+    return Incident.objects.filter(pk__in=in_sectors.values("pk")).filter(pk__in=in_boroughs.values("pk"))

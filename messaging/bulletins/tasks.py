@@ -3,11 +3,16 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
+
+from accounts.roles import OFFICERS
+from sectors.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +25,10 @@ def _claim_next(bulletin_id: int, skip: set[int]):
 
     pending = (
         Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True)
+        # Someone suspended or deactivated since the publish gets no e-mail.
+        .filter(user__is_active=True)
+        .filter(Exists(Membership.objects.approved().filter(user=OuterRef("user")))
+                | Exists(Group.objects.filter(name=OFFICERS, user=OuterRef("user"))))
         .exclude(pk__in=skip)
         .select_related("user")
         .order_by("pk")
@@ -32,10 +41,12 @@ def _claim_next(bulletin_id: int, skip: set[int]):
 def render_email(bulletin, delivery) -> EmailMessage:
     """OFFICIAL-SENSITIVE bulletins never travel in an e-mail body: the mail only says one is waiting."""
     context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url()}
+    # One line, whatever the title holds: a newline in a header would stop the message altogether.
+    title = " ".join(bulletin.title.split())
     subject = (
         "[The Hub] A bulletin is waiting for you"
         if bulletin.is_sensitive
-        else f"[The Hub] {bulletin.get_severity_display()}: {bulletin.title}"
+        else f"[The Hub] {bulletin.get_severity_display()}: {title}"
     )
     body = render_to_string("bulletins/email/bulletin.txt", context)
     return EmailMessage(subject=subject, body=body, to=[delivery.user.email])

@@ -1,8 +1,10 @@
 import csv
+import re
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
@@ -67,10 +69,12 @@ class BulletinDetailView(MemberRequiredMixin, DetailView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         self.delivery = permissions.delivery_for(request.user, self.object)
-        if self.delivery and not self.delivery.read_at:
+        fragment = request.GET.get("fragment") == "update"
+        # The live client fetches the fragment on its own: that is not the member reading it.
+        if self.delivery and not self.delivery.read_at and not fragment:
             services.mark_read(self.object, request.user)
             self.delivery.refresh_from_db()
-        if request.GET.get("fragment") == "update":
+        if fragment:
             # The live client inserts this into an open incident timeline.
             return self.response_class(request, ["bulletins/_update.html"], {"update": self.object})
         return self.render_to_response(self.get_context_data(object=self.object))
@@ -78,7 +82,12 @@ class BulletinDetailView(MemberRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         bulletin = self.object
+        # Only a published successor the reader may see: a draft's title is nobody's business yet.
+        successor = getattr(bulletin, "superseded_by", None)
+        if successor and not permissions.visible_bulletins(self.request.user).filter(pk=successor.pk).exists():
+            successor = None
         context.update(
+            successor=successor,
             delivery=self.delivery,
             feedback_form=FeedbackForm(),
             is_officer=permissions.can_publish(self.request.user),
@@ -172,15 +181,20 @@ class OfficerBulletinListView(OfficerRequiredMixin, ListView):
         return selectors.officer_bulletins().order_by("-created_at")
 
 
+def supersedable():
+    """Published bulletins that no other bulletin (draft or not) supersedes yet."""
+    return Bulletin.objects.published().filter(superseded_by__isnull=True)
+
+
 class BulletinCreateView(OfficerRequiredMixin, CreateView):
     form_class = BulletinForm
     template_name = "bulletins/form.html"
 
     def get_initial(self):
         initial = super().get_initial()
-        supersedes = self.request.GET.get("supersedes")
-        if supersedes and supersedes.isdigit():
-            old = get_object_or_404(Bulletin.objects.published(), pk=supersedes)
+        supersedes = self.request.GET.get("supersedes", "")
+        if re.fullmatch(r"[0-9]{1,18}", supersedes):
+            old = get_object_or_404(supersedable(), pk=supersedes)
             self.supersedes = old
             initial.update(
                 kind=old.kind, severity=old.severity, title=f"Update: {old.title}", body=old.body,
@@ -192,10 +206,15 @@ class BulletinCreateView(OfficerRequiredMixin, CreateView):
 
     def form_valid(self, form):
         form.instance.author = self.request.user
-        supersedes = self.request.POST.get("supersedes")
-        if supersedes and supersedes.isdigit():
-            form.instance.supersedes = get_object_or_404(Bulletin.objects.published(), pk=supersedes)
-        response = super().form_valid(form)
+        supersedes = self.request.POST.get("supersedes", "")
+        if re.fullmatch(r"[0-9]{1,18}", supersedes):
+            form.instance.supersedes = get_object_or_404(supersedable(), pk=supersedes)
+        try:
+            with transaction.atomic():
+                response = super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "Another draft already supersedes that bulletin; edit that draft instead.")
+            return self.form_invalid(form)
         messages.success(self.request, "Draft saved. Check the audience below, then publish or schedule it.")
         return response
 
@@ -211,8 +230,16 @@ class BulletinUpdateView(OfficerRequiredMixin, UpdateView):
         return Bulletin.objects.filter(status__in=[Bulletin.Status.DRAFT, Bulletin.Status.SCHEDULED])
 
     def form_valid(self, form):
+        with transaction.atomic():
+            # Publishing may have happened since the form was loaded: re-check under the row lock.
+            locked = Bulletin.objects.select_for_update().get(pk=self.object.pk)
+            if locked.status not in {Bulletin.Status.DRAFT, Bulletin.Status.SCHEDULED}:
+                messages.error(self.request, "This bulletin was published meanwhile; your changes were not saved.")
+                return redirect(locked)
+            form.instance.status, form.instance.scheduled_for = locked.status, locked.scheduled_for
+            response = super().form_valid(form)
         messages.success(self.request, "Draft saved.")
-        return super().form_valid(form)
+        return response
 
 
 class PublishView(OfficerRequiredMixin, View):
@@ -282,7 +309,7 @@ class DeliveryReportView(OfficerRequiredMixin, DetailView):
         for delivery in self.deliveries().iterator(chunk_size=2000):
             organisation = delivery.user.organisation.name if delivery.user.organisation else ""
             writer.writerow([
-                _csv_safe(organisation), _csv_safe(delivery.user.display_name), delivery.user.email,
+                _csv_safe(organisation), _csv_safe(delivery.user.display_name), _csv_safe(delivery.user.email),
                 _iso(delivery.emailed_at), _iso(delivery.read_at), _iso(delivery.acknowledged_at),
             ])
         return response
@@ -294,7 +321,7 @@ def _iso(value) -> str:
 
 def _csv_safe(text: str) -> str:
     # Spreadsheet programs run cells that start with these as formulas.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
 class FeedbackListView(OfficerRequiredMixin, ListView):
@@ -326,6 +353,8 @@ class IncidentUpdateView(OfficerRequiredMixin, FormView):
     template_name = "bulletins/incident_update_form.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_publish(request.user):
+            return self.handle_no_permission()
         self.incident = get_object_or_404(Incident, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 

@@ -44,3 +44,14 @@ def audience(db, sector_a, sector_b, westminster, camden):
         "retail_camden": member_of(sector_a, organisation=in_camden, display_name="Cathy Camden"),
         "hotel_westminster": member_of(hotels, organisation=in_westminster, display_name="Hugo Hotel"),
     }
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a call as if its transaction committed: the after-commit e-mail fan-out and live push happen."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run

@@ -17,17 +17,6 @@ from tests.factories import member_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a call as if its transaction committed: the after-commit e-mail fan-out and live push happen."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
 def compose(client, officer, **overrides):
     data = {
         "kind": "pre_planning", "severity": "advisory", "title": "March on Whitehall",

@@ -31,7 +31,7 @@ def test_healthz_is_503_and_names_the_failed_channel_layer(client, settings):
     body = response.json()
     assert body["status"] == "error"
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["channel_layer"].startswith("error:")
+    assert body["checks"]["channel_layer"] == "error"
 
 
 @pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_healthz_is_503_and_names_the_failed_database(client, monkeypatch):
     monkeypatch.setitem(health.CHECKS, "database", broken_database)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"]["database"] == "error: DatabaseError: connection refused"
+    assert response.json()["checks"]["database"] == "error"  # details only in the log
     assert response.json()["checks"]["channel_layer"] == "ok"
 
 

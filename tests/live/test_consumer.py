@@ -14,7 +14,7 @@ from hub.asgi import application
 from messaging.bulletins import live
 from messaging.bulletins.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, LiveConsumer
 from sectors.models import Borough, Membership, Sector
-from tests.factories import OrganisationFactory, UserFactory, member_of
+from tests.factories import OrganisationFactory, UserFactory, member_of, with_mfa
 from tests.live.helpers import publish
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -143,6 +143,10 @@ async def test_officer_receives_every_bulletin(sectors):
     officer = await sync_to_async(UserFactory)(verified=True)
     group = await sync_to_async(Group.objects.get)(name=roles.OFFICERS)
     await sync_to_async(officer.groups.add)(group)
+    # Without two-factor set up, an officer gets no feed (as they get no page).
+    socket = await connect(officer)
+    await assert_closed_with(socket, CLOSE_FORBIDDEN)
+    await sync_to_async(with_mfa)(officer)
     socket = await connect(officer)
     assert (await hello(socket))["officer"] is True
     bulletin = await sync_to_async(publish)(title="Fraud alert", sectors=[banking])
@@ -344,3 +348,15 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(sectors):
         "password2": "a-brand-new-passphrase"}))()
     assert response.status_code == 302
     await assert_closed_with(socket, CLOSE_UNAUTHENTICATED)
+
+
+
+async def test_leaving_the_officers_group_closes_the_socket(sectors):
+    officer = await sync_to_async(UserFactory)(verified=True)
+    group = await sync_to_async(Group.objects.get)(name=roles.OFFICERS)
+    await sync_to_async(officer.groups.add)(group)
+    await sync_to_async(with_mfa)(officer)
+    socket = await connect(officer)
+    assert (await hello(socket))["officer"] is True
+    await sync_to_async(officer.groups.remove)(group)
+    await assert_closed_with(socket, CLOSE_FORBIDDEN)
