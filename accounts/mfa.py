@@ -15,9 +15,15 @@ SESSION_KEY = "hub.mfa_checked"
 
 
 def requires_mfa(user) -> bool:
-    return user.is_authenticated and (
-        user.is_staff or user.is_superuser or roles.holds_any_role(user)
-    )
+    """Staff and every role holder: by group, and by the object permissions that give the role its powers
+    (a lead's sectors, a moderator's forums), so that neither can be held without two-factor."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser or roles.holds_any_role(user) or roles.led_sector_ids(user):
+        return True
+    from messaging.board.permissions import moderated_forum_ids
+
+    return bool(moderated_forum_ids(user))
 
 
 def has_mfa(user) -> bool:

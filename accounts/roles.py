@@ -118,7 +118,10 @@ def remove_sector_lead(user, sector) -> None:
     from guardian.shortcuts import remove_perm
 
     remove_perm("sectors.manage_membership", user, sector)
-    if not sectors_led(user).exists():
+    from guardian.shortcuts import get_objects_for_user
+
+    if not get_objects_for_user(user, "sectors.manage_membership", with_superuser=False,
+                                accept_global_perms=False).exists():
         user.groups.remove(Group.objects.get(name=SECTOR_LEADS))
 
 

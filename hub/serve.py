@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     listener.set_inheritable(True)
     fd = listener.fileno()
 
-    command = [sys.executable, "-m", "daphne", "--fd", str(fd), "--proxy-headers", "hub.asgi:application"]
+    # Client addresses from X-Forwarded-For only behind a proxy that overwrites it (PROXY_HEADERS=true):
+    # otherwise anyone could choose the address that rate limits and the audit log see.
+    proxy = ["--proxy-headers"] if os.environ.get("PROXY_HEADERS", "").lower() in {"1", "true", "yes"} else []
+    command = [sys.executable, "-m", "daphne", "--fd", str(fd), *proxy, "hub.asgi:application"]
     children = [subprocess.Popen(command, pass_fds=[fd]) for _ in range(args.processes)]  # noqa: S603 - fixed argv
     print(f"{args.processes} daphne processes serving http://{args.host}:{args.port}/", flush=True)
 

@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from guardian.admin import GuardedModelAdmin
 from guardian.shortcuts import get_users_with_perms
 
 from accounts import roles
@@ -33,7 +32,9 @@ class SectorAdminForm(forms.ModelForm):
 
 
 @admin.register(Sector)
-class SectorAdmin(GuardedModelAdmin):
+# Roles are granted through the leads/moderators field, which also sets the role's group (and so its
+# two-factor requirement); no raw object-permissions page.
+class SectorAdmin(admin.ModelAdmin):
     form = SectorAdminForm
     list_display = ["name", "slug"]
     search_fields = ["name"]
@@ -87,3 +88,6 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # decisions are audited and close live sockets; a delete would do neither

@@ -143,6 +143,8 @@ class DecisionMixin(LoginRequiredMixin):
                                             pk=kwargs["pk"])
         if not roles.can_manage_membership(request.user, self.membership.sector):
             raise PermissionDenied("Only this sector's leads decide on its members.")
+        if self.membership.user_id == request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied("Another lead or an administrator decides on your own membership.")
         return super().dispatch(request, *args, **kwargs)
 
     def back(self) -> HttpResponseRedirect:

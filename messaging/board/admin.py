@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 from guardian.shortcuts import get_users_with_perms
 
 from accounts import roles
@@ -22,7 +21,9 @@ class ForumAdminForm(forms.ModelForm):
 
 
 @admin.register(Forum)
-class ForumAdmin(GuardedModelAdmin):
+# Roles are granted through the leads/moderators field, which also sets the role's group (and so its
+# two-factor requirement); no raw object-permissions page.
+class ForumAdmin(admin.ModelAdmin):
     form = ForumAdminForm
     list_display = ["name", "sector", "thread_count", "post_count", "last_activity_at"]
     list_select_related = ["sector"]
