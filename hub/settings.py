@@ -38,7 +38,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 EMBEDDED = not DATABASE_URL and not REDIS_URL
 
-DEBUG = env_bool("DEBUG", default=not DATABASE_URL)
+# Development settings only on the embedded default: naming any real service means production unless DEBUG says so.
+DEBUG = env_bool("DEBUG", default=EMBEDDED)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:

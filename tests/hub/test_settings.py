@@ -84,16 +84,16 @@ def probe(**variables: str) -> dict:
             },
         ),
         (
-            {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": "a-long-enough-test-secret-key-for-the-probe-1234"},
             {
-                "debug": True,
+                "debug": False,
                 "db_engine": "django.db.backends.sqlite3",
                 "channel_layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "tasks": "django_tasks.backends.immediate.ImmediateBackend",
             },
         ),
         (
-            {"REDIS_URL": "redis://127.0.0.1:6379/0", "CHANNEL_LAYER": "queue"},
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "CHANNEL_LAYER": "queue", "DEBUG": "true"},
             {"channel_layer": "channels_redis.core.RedisChannelLayer"},
         ),
     ],
