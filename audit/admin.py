@@ -7,9 +7,9 @@ from audit.models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is append-only, nobody edits or deletes history."""
 
-    list_display = ["created_at", "actor", "action", "target_repr", "reason"]
+    list_display = ["created_at", "actor_repr", "action", "target_repr", "reason"]
     list_filter = ["action", "target_type", "created_at"]
-    search_fields = ["target_repr", "reason", "actor__email", "actor__display_name"]
+    search_fields = ["target_repr", "reason", "actor_repr", "actor__display_name"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
 

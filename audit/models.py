@@ -10,6 +10,8 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who it was at the time (e-mail), kept even if the account is deleted later.
+    actor_repr = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64, db_index=True, help_text="e.g. membership.approve, thread.reject")
     target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     target_id = models.CharField(max_length=64, blank=True)

@@ -8,7 +8,8 @@ from audit.models import AuditEntry
 
 def record(actor, action: str, target: models.Model | None = None, reason: str = "", **data: Any) -> AuditEntry:
     """Write one audit entry: who (None for the system) did what to which object, and why."""
-    entry = AuditEntry(actor=actor if getattr(actor, "is_authenticated", False) else None, action=action,
+    known = getattr(actor, "is_authenticated", False)
+    entry = AuditEntry(actor=actor if known else None, actor_repr=actor.email if known else "", action=action,
                        reason=reason, data=data)
     if target is not None:
         entry.target_type = ContentType.objects.get_for_model(target)

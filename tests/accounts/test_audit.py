@@ -67,3 +67,12 @@ def test_security_headers_are_sent(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_who_did_it_survives_the_account(verified_user):
+    from audit.services import record
+
+    entry = record(verified_user, "test.action")
+    verified_user.delete()
+    entry.refresh_from_db()
+    assert entry.actor is None and entry.actor_repr == verified_user.email
