@@ -45,10 +45,16 @@ def audit_mfa_removed(sender, request, user, authenticator, **kwargs) -> None:
 
 
 @receiver(m2m_changed, sender=User.groups.through)
-def audit_role_change(sender, instance, action, pk_set, **kwargs) -> None:
-    if action not in {"post_add", "post_remove"} or not pk_set or not isinstance(instance, User):
+def audit_role_change(sender, instance, action, pk_set, reverse: bool = False, **kwargs) -> None:
+    """From either side: user.groups.add(group) or group.user_set.add(user)."""
+    if action not in {"post_add", "post_remove"} or not pk_set:
         return
     from django.contrib.auth.models import Group
 
+    verb = "role.granted" if action == "post_add" else "role.revoked"
+    if reverse:  # instance is the group, pk_set the users
+        for user in User.objects.filter(pk__in=pk_set):
+            record(None, verb, user, roles=[instance.name])
+        return
     names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
-    record(None, "role.granted" if action == "post_add" else "role.revoked", instance, roles=names)
+    record(None, verb, instance, roles=names)

@@ -76,3 +76,14 @@ def test_who_did_it_survives_the_account(verified_user):
     verified_user.delete()
     entry.refresh_from_db()
     assert entry.actor is None and entry.actor_repr == verified_user.email
+
+
+def test_role_changes_from_the_groups_side_are_audited(verified_user):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from audit.models import AuditEntry
+
+    Group.objects.get(name=roles.MODERATORS).user_set.add(verified_user)
+    entry = AuditEntry.objects.get(action="role.granted", target_id=str(verified_user.pk))
+    assert entry.data["roles"] == [roles.MODERATORS]
