@@ -19,11 +19,7 @@ def requires_mfa(user) -> bool:
     (a lead's sectors, a moderator's forums), so that neither can be held without two-factor."""
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.is_superuser or roles.holds_any_role(user) or roles.led_sector_ids(user):
-        return True
-    from messaging.board.permissions import moderated_forum_ids
-
-    return bool(moderated_forum_ids(user))
+    return user.is_staff or user.is_superuser or roles.holds_any_role(user) or roles.holds_scoped_permission(user)
 
 
 def has_mfa(user) -> bool:

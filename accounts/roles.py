@@ -104,27 +104,6 @@ def sectors_led(user):
                                 accept_global_perms=False)
 
 
-def make_sector_lead(user, sector) -> None:
-    forget_cached_roles(user)
-    from guardian.shortcuts import assign_perm
-
-    user.groups.add(Group.objects.get(name=SECTOR_LEADS))
-    assign_perm("sectors.manage_membership", user, sector)
-
-
-def remove_sector_lead(user, sector) -> None:
-    """Withdraw the lead role for one sector; the group goes once they lead no sector."""
-    forget_cached_roles(user)
-    from guardian.shortcuts import remove_perm
-
-    remove_perm("sectors.manage_membership", user, sector)
-    from guardian.shortcuts import get_objects_for_user
-
-    if not get_objects_for_user(user, "sectors.manage_membership", with_superuser=False,
-                                accept_global_perms=False).exists():
-        user.groups.remove(Group.objects.get(name=SECTOR_LEADS))
-
-
 def is_sector_lead(user) -> bool:
     return user.is_authenticated and (user.is_superuser or bool(led_sector_ids(user)))
 
@@ -155,20 +134,56 @@ def can_edit_organisation(user, organisation) -> bool:
     return user.is_superuser or (user.organisation_id == organisation.pk and is_approved_member(user))
 
 
-def make_moderator(user, forum) -> None:
-    forget_cached_roles(user)
+# Scoped roles: the group marks the role (and its two-factor requirement), the object permission its scope.
+SCOPED_ROLES = {
+    SECTOR_LEADS: "sectors.manage_membership",
+    MODERATORS: "board.moderate_forum",
+}
+
+
+def grant_scoped_role(user, role: str, obj) -> None:
+    """Make the user a sector lead of a sector, or a moderator of a forum."""
     from guardian.shortcuts import assign_perm
 
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    assign_perm("board.moderate_forum", user, forum)
+    user.groups.add(Group.objects.get(name=role))
+    assign_perm(SCOPED_ROLES[role], user, obj)
+    forget_cached_roles(user)
+
+
+def revoke_scoped_role(user, role: str, obj) -> None:
+    """Withdraw the role for one object; the group goes once the user holds it for no object."""
+    from guardian.shortcuts import get_objects_for_user, remove_perm
+
+    permission = SCOPED_ROLES[role]
+    remove_perm(permission, user, obj)
+    if not get_objects_for_user(user, permission, with_superuser=False, accept_global_perms=False).exists():
+        user.groups.remove(Group.objects.get(name=role))
+    forget_cached_roles(user)
+
+
+def holds_scoped_permission(user) -> bool:
+    """Any lead's or moderator's object permission, held directly or through a group: one query."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    codenames = [permission.split(".")[1] for permission in SCOPED_ROLES.values()]
+    direct = UserObjectPermission.objects.filter(user=user, permission__codename__in=codenames)
+    by_group = GroupObjectPermission.objects.filter(group__user=user, permission__codename__in=codenames)
+    return get_user_model().objects.filter(pk=user.pk).filter(Exists(direct) | Exists(by_group)).exists()
+
+
+def make_sector_lead(user, sector) -> None:
+    grant_scoped_role(user, SECTOR_LEADS, sector)
+
+
+def remove_sector_lead(user, sector) -> None:
+    revoke_scoped_role(user, SECTOR_LEADS, sector)
+
+
+def make_moderator(user, forum) -> None:
+    grant_scoped_role(user, MODERATORS, forum)
 
 
 def remove_moderator(user, forum) -> None:
-    """Withdraw moderation of one forum; the group goes once they moderate none."""
-    forget_cached_roles(user)
-    from guardian.shortcuts import get_objects_for_user, remove_perm
-
-    remove_perm("board.moderate_forum", user, forum)
-    if not get_objects_for_user(user, "board.moderate_forum", with_superuser=False,
-                                accept_global_perms=False).exists():
-        user.groups.remove(Group.objects.get(name=MODERATORS))
+    revoke_scoped_role(user, MODERATORS, forum)
