@@ -8,11 +8,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import record
+from hub.actions import ActionRefused
 from sectors.models import Membership, Organisation, Sector
 from sectors.signals import membership_changed
 
 
-class MembershipError(Exception):
+class MembershipError(ActionRefused):
     """A decision that cannot be made in the membership's current state; the message says why."""
 
 

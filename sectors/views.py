@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 
 from accounts import roles
+from hub.actions import attempt
 from hub.ratelimits import RateLimitedFormMixin
 from sectors import selectors, services
 from sectors.forms import ApplicationForm, OrganisationForm, ReasonForm
@@ -154,12 +155,8 @@ class DecisionMixin(LoginRequiredMixin):
         return redirect(target)
 
     def decide(self, action, success: str, **kwargs) -> HttpResponseRedirect:
-        try:
-            action(self.membership, by=self.request.user, **kwargs)
-        except services.MembershipError as error:
-            messages.error(self.request, str(error))
-        else:
-            messages.success(self.request, success.format(user=self.membership.user, sector=self.membership.sector))
+        attempt(self.request, lambda: action(self.membership, by=self.request.user, **kwargs),
+                success.format(user=self.membership.user, sector=self.membership.sector))
         return self.back()
 
 

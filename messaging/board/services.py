@@ -12,11 +12,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import record
+from hub.actions import ActionRefused
 from messaging.board import permissions
 from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
 
 
-class BoardError(Exception):
+class BoardError(ActionRefused):
     """An action that can't be done in the object's current state; the message says why."""
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from hub.actions import attempt
 from hub.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
 from messaging.board import permissions, selectors, services
 from messaging.board.forms import MoveForm, PostForm, ReasonForm, ThreadForm
@@ -19,10 +20,20 @@ POSTS_PER_PAGE = 20
 
 
 class BoardMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Signed-in users who can read at least one forum."""
+    """Signed-in users who can read at least one forum. Views look up their objects in load(), which runs
+    only after that check, so someone outside the board learns nothing about which ids exist."""
 
     def test_func(self) -> bool:
         return permissions.can_use_board(self.request.user)
+
+    def load(self, request, **kwargs) -> None:
+        """Find the view's objects (raising 404 or 403); nothing to find by default."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.test_func():
+            return self.handle_no_permission()
+        self.load(request, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
 
 def readable_forum(user, slug: str) -> Forum:
@@ -89,13 +100,10 @@ class ThreadCreateView(RateLimitedFormMixin, BoardMixin, FormView):
     form_class = ThreadForm
     template_name = "board/thread_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
+    def load(self, request, **kwargs) -> None:
         self.forum = readable_forum(request.user, kwargs["slug"])
         if not permissions.can_post(request.user, self.forum):
             raise PermissionDenied(f"You can't start threads in {self.forum.name}.")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -115,11 +123,8 @@ class ThreadCreateView(RateLimitedFormMixin, BoardMixin, FormView):
 class ThreadDetailView(BoardMixin, TemplateView):
     template_name = "board/thread_detail.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
+    def load(self, request, **kwargs) -> None:
         self.thread = visible_thread(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         post_id = request.GET.get("post", "")
@@ -174,14 +179,11 @@ class ReplyView(ThreadDetailView):
 class PostEditView(BoardMixin, FormView):
     template_name = "board/post_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
+    def load(self, request, **kwargs) -> None:
         self.post_obj = visible_post(request.user, kwargs["pk"])
         if not permissions.can_edit_post(request.user, self.post_obj):
             raise PermissionDenied("You can only edit your own posts, and not in a locked thread.")
         self.is_first = services.is_first_post(self.post_obj)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_class(self):
         return ThreadForm if self.is_first else PostForm
@@ -223,15 +225,12 @@ class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
     rate_limit_action = "report"
     template_name = "board/reason_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
+    def load(self, request, **kwargs) -> None:
         self.post_obj = visible_post(request.user, kwargs["pk"])
         thread = self.post_obj.thread
         if not thread.is_approved or (self.post_obj.hidden and not permissions.can_moderate(request.user,
                                                                                              thread.forum)):
             raise Http404("No such post.")  # nothing to report, and a hidden post's text stays hidden
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
         return ReasonForm(**self.get_form_kwargs(), label="What is wrong with this post?",
@@ -297,26 +296,23 @@ class ThreadActionView(BoardMixin, View):
                       "Unpinned."),
         }
         operation, success = operations[action]
-        try:
-            operation()
-        except services.BoardError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, success)
+        attempt(request, operation, success)
         if request.POST.get("next") == "queue":
             return redirect("board:queue")
         return redirect(thread)
 
 
-class ThreadRejectView(BoardMixin, FormView):
-    template_name = "board/reason_form.html"
+class ModeratedThreadMixin(BoardMixin):
+    """Forms about one thread, for its forum's moderators."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
+    def load(self, request, **kwargs) -> None:
         self.thread = visible_thread(request.user, kwargs["pk"])
         moderated(request.user, self.thread.forum)
-        return super().dispatch(request, *args, **kwargs)
+
+
+class ThreadRejectView(ModeratedThreadMixin, FormView):
+    template_name = "board/reason_form.html"
+
 
     def get_form(self, form_class=None):
         return ReasonForm(**self.get_form_kwargs(), label="Why is it rejected?",
@@ -327,24 +323,15 @@ class ThreadRejectView(BoardMixin, FormView):
                                         thread=self.thread, cancel_url=reverse("board:queue"), **kwargs)
 
     def form_valid(self, form):
-        try:
-            services.reject_thread(self.thread, by=self.request.user, reason=form.cleaned_data["reason"])
-        except services.BoardError as error:
-            messages.error(self.request, str(error))
-        else:
-            messages.success(self.request, "Thread rejected; the author has been told why.")
+        attempt(self.request, lambda: services.reject_thread(self.thread, by=self.request.user,
+                                                             reason=form.cleaned_data["reason"]),
+                "Thread rejected; the author has been told why.")
         return redirect("board:queue")
 
 
-class ThreadMoveView(BoardMixin, FormView):
+class ThreadMoveView(ModeratedThreadMixin, FormView):
     template_name = "board/reason_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_use_board(request.user):
-            return self.handle_no_permission()
-        self.thread = visible_thread(request.user, kwargs["pk"])
-        moderated(request.user, self.thread.forum)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
         forums = Forum.objects.filter(pk__in=permissions.moderated_forum_ids(self.request.user)).exclude(
@@ -356,12 +343,9 @@ class ThreadMoveView(BoardMixin, FormView):
                                         thread=self.thread, cancel_url=self.thread.get_absolute_url(), **kwargs)
 
     def form_valid(self, form):
-        try:
-            services.move_thread(self.thread, by=self.request.user, to=form.cleaned_data["forum"])
-        except services.BoardError as error:
-            messages.error(self.request, str(error))
-        else:
-            messages.success(self.request, f"Moved to {form.cleaned_data['forum'].name}.")
+        attempt(self.request, lambda: services.move_thread(self.thread, by=self.request.user,
+                                                           to=form.cleaned_data["forum"]),
+                f"Moved to {form.cleaned_data['forum'].name}.")
         return redirect(self.thread)
 
 
@@ -382,10 +366,5 @@ class ReportResolveView(BoardMixin, View):
             raise Http404("No such report.")
         moderated(request.user, report.post.thread.forum)
         outcome = request.POST.get("outcome", "").replace("\x00", "").strip()[:2000] or "No action needed."
-        try:
-            services.resolve_report(report, by=request.user, outcome=outcome)
-        except services.BoardError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Report resolved.")
+        attempt(request, lambda: services.resolve_report(report, by=request.user, outcome=outcome), "Report resolved.")
         return redirect("board:queue")

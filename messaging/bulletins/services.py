@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import record
+from hub.actions import ActionRefused
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
 from sectors.models import Borough, Membership, Organisation, Sector
 
 DELIVERY_BATCH = 2000
 
 
-class BulletinError(Exception):
+class BulletinError(ActionRefused):
     """An action that cannot be done in the bulletin's current state; the message says why."""
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 from django.views.generic.edit import CreateView
 
+from hub.actions import attempt
 from hub.ratelimits import RateLimitedFormMixin
 from messaging.bulletins import permissions, selectors, services
 from messaging.bulletins.forms import (
@@ -245,12 +246,8 @@ class BulletinUpdateView(OfficerRequiredMixin, UpdateView):
 class PublishView(OfficerRequiredMixin, View):
     def post(self, request, pk: int):
         bulletin = get_object_or_404(Bulletin, pk=pk)
-        try:
-            count = services.publish_bulletin(bulletin, by=request.user)
-        except services.BulletinError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Published to {count} member{'s' if count != 1 else ''}.")
+        attempt(request, lambda: services.publish_bulletin(bulletin, by=request.user),
+                lambda count: f"Published to {count} member{'s' if count != 1 else ''}.")
         return redirect(bulletin)
 
 
@@ -261,12 +258,8 @@ class ScheduleView(OfficerRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["when"]))
             return redirect(bulletin)
-        try:
-            services.schedule_bulletin(bulletin, when=form.cleaned_data["when"], by=request.user)
-        except services.BulletinError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Scheduled.")
+        attempt(request, lambda: services.schedule_bulletin(bulletin, when=form.cleaned_data["when"], by=request.user),
+                "Scheduled.")
         return redirect(bulletin)
 
 
@@ -359,12 +352,9 @@ class IncidentUpdateView(OfficerRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        try:
-            services.post_incident_update(self.incident, by=self.request.user, **form.cleaned_data)
-        except services.BulletinError as error:
-            messages.error(self.request, str(error))
-        else:
-            messages.success(self.request, "Update published.")
+        attempt(self.request, lambda: services.post_incident_update(self.incident, by=self.request.user,
+                                                                    **form.cleaned_data),
+                "Update published.")
         return redirect(self.incident)
 
     def get_context_data(self, **kwargs):
@@ -376,10 +366,7 @@ class IncidentResolveView(IncidentUpdateView):
     template_name = "bulletins/incident_resolve_form.html"
 
     def form_valid(self, form):
-        try:
-            services.resolve_incident(self.incident, body=form.cleaned_data["body"], by=self.request.user)
-        except services.BulletinError as error:
-            messages.error(self.request, str(error))
-        else:
-            messages.success(self.request, "Incident resolved; the final update has gone out.")
+        attempt(self.request, lambda: services.resolve_incident(self.incident, body=form.cleaned_data["body"],
+                                                                by=self.request.user),
+                "Incident resolved; the final update has gone out.")
         return redirect(self.incident)
