@@ -47,18 +47,20 @@ def serving(database_url: str, processes: int = 2):
         server.wait(timeout=30)
 
 
-def session_cookies(emails: list[str]) -> dict[str, str]:
-    """A logged-in session per user, made the way Django's test client does (needs Django set up)."""
-    from django.test import Client
+def session_keys(users) -> list[str]:
+    """A logged-in session per user, stored as django.contrib.auth.login() stores one (Django set up)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
 
-    from accounts.models import User
-
-    cookies = {}
-    for user in User.objects.filter(email__in=emails):
-        client = Client()
-        client.force_login(user)
-        cookies[user.email] = client.cookies["sessionid"].value
-    return cookies
+    keys = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    return keys
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

@@ -12,7 +12,7 @@ import time
 
 import websockets
 
-from bench.common import percentiles, raise_file_limit, serving, write_result
+from bench.common import percentiles, raise_file_limit, serving, session_keys, write_result
 from bench.env import DATABASES, setup_django
 
 CONNECT_BATCH = 50
@@ -21,34 +21,21 @@ WAIT_AFTER_LAST = 10.0
 
 
 def member_sessions(count: int) -> list[str]:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from accounts.models import User
-    from sectors.models import Membership
 
-    ids = list(Membership.objects.filter(sector__slug="retail", status="approved")
-               .values_list("user_id", flat=True).order_by("user_id")[:count])
-    sessions = []
-    for user in User.objects.filter(pk__in=ids):
-        # What django.contrib.auth.login() stores, without a request.
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        sessions.append(session.session_key)
-    return sessions
+    return session_keys(User.objects.filter(memberships__sector__slug="retail", memberships__status="approved")
+                        .order_by("pk")[:count])
 
 
 def publish(title: str) -> tuple[int, float]:
     from django.db import transaction
 
+    from accounts.models import User
     from messaging.bulletins import services
     from messaging.bulletins.models import Bulletin
     from sectors.models import Sector
 
-    officer = __import__("accounts.models", fromlist=["User"]).User.objects.get(email="bench-officer@bench.example")
+    officer = User.objects.get(email="bench-officer@bench.example")
     committed = {}
     with transaction.atomic():
         bulletin = Bulletin.objects.create(title=title, body="Live fan-out benchmark.", author=officer)

@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from bench.common import percentiles, serving, session_cookies, write_result
+from bench.common import percentiles, serving, session_keys, write_result
 from bench.env import DATABASES, manage, setup_django
 from bench.seed import BENCH_MEMBERS
 
@@ -88,7 +88,9 @@ def main() -> None:
     manage(database_url, "collectstatic", "--noinput", "-v0")
     setup_django(database_url)
     emails = [f"bench-member-{i}@bench.example" for i in range(min(BENCH_MEMBERS, 20))]
-    cookies = list(session_cookies(emails).values())
+    from accounts.models import User
+
+    cookies = session_keys(User.objects.filter(email__in=emails))
     results = {}
     with serving(database_url) as base:
         for name, path in pages().items():

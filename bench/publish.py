@@ -16,7 +16,7 @@ import time
 import httpx
 import websockets
 
-from bench.common import raise_file_limit, serving, write_result
+from bench.common import raise_file_limit, serving, session_keys, write_result
 from bench.env import BASE_DIR, DATABASES, server_env, setup_django
 from bench.seed import PUBLISH_SECTOR
 
@@ -28,29 +28,14 @@ WORKERS = 2
 def officer_session() -> str:
     from accounts.models import User
 
-    return member_sessions_for([User.objects.get(email="bench-officer@bench.example")])[0]
-
-
-def member_sessions_for(users) -> list[str]:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    keys = []
-    for user in users:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        keys.append(session.session_key)
-    return keys
+    return session_keys([User.objects.get(email="bench-officer@bench.example")])[0]
 
 
 def recipients_sessions(count: int) -> list[str]:
     from accounts.models import User
 
     users = User.objects.filter(memberships__sector__slug=PUBLISH_SECTOR, memberships__status="approved")
-    return member_sessions_for(users.order_by("pk")[:count])
+    return session_keys(users.order_by("pk")[:count])
 
 
 def draft():
