@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from guardian.shortcuts import get_users_with_perms
 
 from accounts import roles
-from accounts.models import User
+from accounts.role_admin import ScopedRoleAdmin, role_holders_field
 from sectors.models import Borough, Membership, Organisation, Sector
 
 # Sector slugs are also forum slugs: they must not shadow the fixed pages under /sectors/ and /forums/.
@@ -13,12 +12,8 @@ RESERVED_SLUGS = {"mine", "apply", "applications", "organisations", "moderation"
 
 
 class SectorAdminForm(forms.ModelForm):
-    leads = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False,
-        widget=admin.widgets.FilteredSelectMultiple("leads", is_stacked=False),
-        help_text="Sector leads approve, refuse and suspend this sector's members (they must set up two-factor "
-                  "authentication).",
-    )
+    leads = role_holders_field("leads", "Sector leads approve, refuse and suspend this sector's members (they "
+                                        "must set up two-factor authentication).")
 
     class Meta:
         model = Sector
@@ -32,32 +27,13 @@ class SectorAdminForm(forms.ModelForm):
 
 
 @admin.register(Sector)
-# Roles are granted through the leads/moderators field, which also sets the role's group (and so its
-# two-factor requirement); no raw object-permissions page.
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(ScopedRoleAdmin):
+    role = roles.SECTOR_LEADS
+    role_field = "leads"
     form = SectorAdminForm
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.base_fields["leads"].initial = list(self._leads(obj)) if obj else []
-        return form
-
-    @staticmethod
-    def _leads(sector: Sector):
-        return get_users_with_perms(sector, only_with_perms_in=["manage_membership"], with_superusers=False,
-                                    with_group_users=False)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        sector, wanted = form.instance, set(form.cleaned_data["leads"])
-        current = set(self._leads(sector))
-        for user in wanted - current:
-            roles.make_sector_lead(user, sector)
-        for user in current - wanted:
-            roles.remove_sector_lead(user, sector)
 
 
 @admin.register(Borough)

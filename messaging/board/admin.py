@@ -1,19 +1,14 @@
 from django import forms
 from django.contrib import admin
-from guardian.shortcuts import get_users_with_perms
 
 from accounts import roles
-from accounts.models import User
+from accounts.role_admin import ScopedRoleAdmin, role_holders_field
 from messaging.board.models import Forum, Post, Report, Thread
 
 
 class ForumAdminForm(forms.ModelForm):
-    moderators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False,
-        widget=admin.widgets.FilteredSelectMultiple("moderators", is_stacked=False),
-        help_text="They approve threads, handle reports, hide, lock, pin and move (two-factor authentication "
-                  "required).",
-    )
+    moderators = role_holders_field("moderators", "They approve threads, handle reports, hide, lock, pin and "
+                                                  "move (two-factor authentication required).")
 
     class Meta:
         model = Forum
@@ -21,32 +16,13 @@ class ForumAdminForm(forms.ModelForm):
 
 
 @admin.register(Forum)
-# Roles are granted through the leads/moderators field, which also sets the role's group (and so its
-# two-factor requirement); no raw object-permissions page.
-class ForumAdmin(admin.ModelAdmin):
+class ForumAdmin(ScopedRoleAdmin):
+    role = roles.MODERATORS
+    role_field = "moderators"
     form = ForumAdminForm
     list_display = ["name", "sector", "thread_count", "post_count", "last_activity_at"]
     list_select_related = ["sector"]
     search_fields = ["name"]
-
-    @staticmethod
-    def _moderators(forum: Forum):
-        return get_users_with_perms(forum, only_with_perms_in=["moderate_forum"], with_superusers=False,
-                                    with_group_users=False)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.base_fields["moderators"].initial = list(self._moderators(obj)) if obj else []
-        return form
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        forum, wanted = form.instance, set(form.cleaned_data["moderators"])
-        current = set(self._moderators(forum))
-        for user in wanted - current:
-            roles.make_moderator(user, forum)
-        for user in current - wanted:
-            roles.remove_moderator(user, forum)
 
 
 @admin.register(Thread)

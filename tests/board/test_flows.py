@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts import roles
 from audit.models import AuditEntry
-from messaging.board import services
+from messaging.board import permissions, services
 from messaging.board.models import BODY_MAX_LENGTH, Forum, Post, Report, Thread
 from tests.factories import member_of
 
@@ -274,3 +274,17 @@ def test_recount_board_repairs_drifted_counters(people, board, forums):
     forums.a.refresh_from_db()
     board.approved.refresh_from_db()
     assert (forums.a.thread_count, forums.a.post_count, board.approved.reply_count) == (1, 2, 1)
+
+
+def test_admin_assigns_moderators(client, people, forums):
+    client.force_login(people.admin)
+    url = reverse("admin:board_forum_change", args=[forums.b.pk])
+    data = {"name": forums.b.name, "slug": forums.b.slug, "description": ""}
+    assert client.post(url, {**data, "moderators": [people.member_b.pk]}).status_code == 302
+    member_b = type(people.member_b).objects.get(pk=people.member_b.pk)
+    assert permissions.can_moderate(member_b, forums.b)
+    assert member_b.groups.filter(name=roles.MODERATORS).exists()
+    assert client.post(url, {**data, "moderators": []}).status_code == 302
+    member_b = type(people.member_b).objects.get(pk=people.member_b.pk)
+    assert not permissions.can_moderate(member_b, forums.b)
+    assert not member_b.groups.filter(name=roles.MODERATORS).exists()
