@@ -77,12 +77,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "hub",
+    "common",
     "audit",
     "accounts",
     "sectors",
     "messaging",
     "messaging.board",
     "messaging.bulletins",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

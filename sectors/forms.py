@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models.functions import Lower
 
 from sectors.models import Borough, Membership, Organisation, Sector
 
@@ -58,38 +57,9 @@ class ApplicationForm(forms.Form):
             self.add_error("organisation_name", "Give your organisation's name.")
         return cleaned
 
-    def get_organisation(self) -> Organisation:
-        """The organisation to apply with: the user's own, the one on the Hub with this name, or a new one.
-
-        Nobody is shown the list of organisations; one joins by its exact name, and joining gives no rights
-        over the organisation until a sector lead has approved the membership (accounts.roles).
-        """
-        if self.user.organisation_id:
-            return self.user.organisation
-        name = self.cleaned_data["organisation_name"].strip()
-        existing = Organisation.objects.annotate(lower=Lower("name")).filter(lower=name.lower()).first()
-        if existing:
-            return existing
-        organisation = Organisation.objects.create(
-            name=name,
-            registered_number=self.cleaned_data.get("registered_number", ""),
-            website=self.cleaned_data.get("website", ""),
-        )
-        organisation.boroughs.set(self.cleaned_data.get("boroughs") or [])
-        return organisation
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-        help_text="The applicant or member sees this reason in their e-mail and on their dashboard.",
-    )
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason.")
-        return reason
+    def organisation_details(self) -> dict:
+        """What the applicant typed about their organisation (nothing when they already have one)."""
+        return {name: self.cleaned_data[name] for name in self.ORGANISATION_FIELDS if name in self.cleaned_data}
 
 
 class OrganisationForm(forms.ModelForm):
@@ -103,7 +73,6 @@ class OrganisationForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        clash = Organisation.objects.annotate(lower=Lower("name")).filter(lower=name.lower())
-        if clash.exclude(pk=self.instance.pk).exists():
+        if Organisation.objects.named(name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another organisation on the Hub already has this name.")
         return name

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +36,12 @@ class Borough(models.Model):
         return self.name
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def named(self, name: str) -> "OrganisationQuerySet":
+        """Organisations with this name, whatever its case: names are unique that way on the Hub."""
+        return self.annotate(lower_name=Lower("name")).filter(lower_name=name.strip().lower())
+
+
 class Organisation(models.Model):
     """A business taking part. Its people are the users whose organisation it is."""
 
@@ -48,6 +55,8 @@ class Organisation(models.Model):
     )
     verified = models.BooleanField(default=False, help_text="Checked by a sector lead or an administrator.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -34,8 +34,12 @@ def application_queue(sectors: QuerySet[Sector], *, status: str, sector: Sector 
     return queue.select_related("sector", "user__organisation", "decided_by").order_by(ordering, "pk")
 
 
-def organisation_profile(pk: int) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(pk=pk).prefetch_related(
+def organisation_profile() -> QuerySet[Organisation]:
+    return Organisation.objects.prefetch_related(
         "boroughs",
         Prefetch("people__memberships", queryset=Membership.objects.approved().select_related("sector")),
     )
+
+
+def pending_application_count(sectors: QuerySet[Sector]) -> int:
+    return Membership.objects.pending().filter(sector__in=sectors).count()

@@ -8,8 +8,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import record
-from hub.actions import ActionRefused
-from sectors.models import Membership, Organisation, Sector
+from common.actions import ActionRefused
+from common.text import email_subject
+from sectors.models import Borough, Membership, Organisation, Sector
 from sectors.signals import membership_changed
 
 
@@ -17,10 +18,32 @@ class MembershipError(ActionRefused):
     """A decision that cannot be made in the membership's current state; the message says why."""
 
 
+def _organisation_for(user, *, name: str, registered_number: str, website: str, boroughs: Iterable[Borough]
+                      ) -> Organisation:
+    """The applicant's own organisation, the one on the Hub with this name, or a new one.
+
+    Nobody is shown the list of organisations; one joins by its exact name, and joining gives no rights over
+    the organisation until a sector lead has approved the membership (sectors.permissions).
+    """
+    if user.organisation_id:
+        return user.organisation
+    existing = Organisation.objects.named(name).first()
+    if existing:
+        return existing
+    organisation = Organisation.objects.create(name=name.strip(), registered_number=registered_number,
+                                               website=website)
+    organisation.boroughs.set(boroughs)
+    record(user, "organisation.create", organisation)
+    return organisation
+
+
 def apply_to_sectors(
-    user, *, organisation: Organisation, sectors: Iterable[Sector], statement: str
+    user, *, sectors: Iterable[Sector], statement: str, organisation_name: str = "", registered_number: str = "",
+    website: str = "", boroughs: Iterable[Borough] = (),
 ) -> list[Membership]:
-    """One application per sector; refuses sectors the user already applied to (or belongs to)."""
+    """One application per sector, with the organisation the applicant names (joined or registered); refuses
+    sectors the user already applied to (or belongs to). A new organisation exists only if the application
+    does."""
     sectors = list(sectors)
     existing = set(
         Membership.objects.filter(user=user, sector__in=sectors).values_list("sector__name", flat=True)
@@ -29,6 +52,8 @@ def apply_to_sectors(
         raise MembershipError(f"You have already applied to {', '.join(sorted(existing))}.")
     try:
         with transaction.atomic():
+            organisation = _organisation_for(user, name=organisation_name, registered_number=registered_number,
+                                             website=website, boroughs=boroughs)
             if user.organisation_id != organisation.pk:
                 user.organisation = organisation
                 user.save(update_fields=["organisation"])
@@ -40,6 +65,24 @@ def apply_to_sectors(
     except IntegrityError as error:  # a double submit racing the check above
         raise MembershipError("You have already applied to one of these sectors.") from error
     return memberships
+
+
+@transaction.atomic
+def update_organisation(organisation: Organisation, *, by, name: str, registered_number: str, website: str,
+                        boroughs: Iterable[Borough]) -> Organisation:
+    """Save an organisation's profile; the audit entry names the fields that changed."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before_boroughs = set(organisation.boroughs.values_list("pk", flat=True))
+    boroughs = list(boroughs)
+    changed = [field for field, value in (("name", name), ("registered_number", registered_number),
+                                          ("website", website)) if getattr(organisation, field) != value]
+    organisation.name, organisation.registered_number, organisation.website = name, registered_number, website
+    organisation.save(update_fields=["name", "registered_number", "website"])
+    if {borough.pk for borough in boroughs} != before_boroughs:
+        organisation.boroughs.set(boroughs)
+        changed.append("boroughs")
+    record(by, "organisation.update", organisation, changed=changed)
+    return organisation
 
 
 def _decide(membership: Membership, *, by, status: str, reason: str, allowed_from: set[str], action: str) -> Membership:
@@ -64,7 +107,8 @@ def _notify(membership: Membership) -> None:
     membership_changed.send(sender=Membership, membership=membership)
     context = {"membership": membership, "user": membership.user, "sector": membership.sector}
     send_mail(
-        subject=f"[The Hub] Your membership of {membership.sector.name}: {membership.get_status_display().lower()}",
+        subject=email_subject(f"Your membership of {membership.sector.name}: "
+                              f"{membership.get_status_display().lower()}"),
         message=render_to_string("sectors/email/decision.txt", context),
         from_email=None,
         recipient_list=[membership.user.email],

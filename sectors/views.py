@@ -1,19 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 
-from accounts import roles
-from hub.actions import attempt
-from hub.ratelimits import RateLimitedFormMixin
-from sectors import selectors, services
-from sectors.forms import ApplicationForm, OrganisationForm, ReasonForm
-from sectors.models import Membership, Organisation, Sector
+from common.actions import attempt
+from common.forms import ReasonForm
+from common.ratelimits import RateLimitedFormMixin
+from messaging.board import permissions as board_permissions
+from messaging.board import selectors as board_selectors
+from sectors import permissions, selectors, services
+from sectors.forms import ApplicationForm, OrganisationForm
+from sectors.models import Membership, Sector
 
 
 class SectorDirectoryView(ListView):
@@ -27,44 +28,35 @@ class SectorDirectoryView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["approved_ids"] = roles.approved_sector_ids(self.request.user)
+        context["approved_ids"] = permissions.approved_sector_ids(self.request.user)
         return context
 
 
 class SectorDetailView(LoginRequiredMixin, DetailView):
-    queryset = Sector.objects.select_related("forum")
     template_name = "sectors/detail.html"
     context_object_name = "sector"
 
     def get_object(self, queryset=None):
-        sector = super().get_object(queryset)
-        if not roles.can_view_sector(self.request.user, sector):
-            raise PermissionDenied("Only the sector's approved members can see who is in it.")
-        return sector
+        return permissions.access_sector(self.request.user, self.kwargs["slug"])
 
     def get_context_data(self, **kwargs):
-        from django.core.paginator import Paginator
-
         context = super().get_context_data(**kwargs)
         paginator = Paginator(selectors.organisations_in(self.object), 25)
         page_obj = paginator.get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page_obj, organisations=page_obj.object_list,
-            can_manage=roles.can_manage_membership(self.request.user, self.object),
+            can_manage=permissions.can_manage_membership(self.request.user, self.object),
             recent_activity=self.recent_activity(),
         )
         return context
 
     def recent_activity(self) -> list:
         """The latest approved threads in the sector's forum."""
-        from messaging.board.permissions import can_read
-        from messaging.board.selectors import recent_threads
-
         # Officers and leads may see the sector page without reading its forum.
         forum = getattr(self.object, "forum", None)
-        if forum is None or not can_read(self.request.user, forum):
+        if forum is None or not board_permissions.can_read(self.request.user, forum):
             return []
-        return list(recent_threads(forum=forum))
+        return list(board_selectors.recent_threads(forum=forum))
 
 
 class MyMembershipsView(LoginRequiredMixin, ListView):
@@ -81,8 +73,8 @@ class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
     template_name = "sectors/apply.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not roles.has_verified_email(request.user):
-            raise PermissionDenied("Verify your e-mail address before applying: we sent you a link when you signed up.")
+        if request.user.is_authenticated:
+            permissions.require_verified_email(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -94,11 +86,10 @@ class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():  # a new organisation only exists if the application does
-                memberships = services.apply_to_sectors(
-                    self.request.user, organisation=form.get_organisation(),
-                    sectors=form.cleaned_data["sectors"], statement=form.cleaned_data["statement"],
-                )
+            memberships = services.apply_to_sectors(
+                self.request.user, sectors=form.cleaned_data["sectors"], statement=form.cleaned_data["statement"],
+                **form.organisation_details(),
+            )
         except services.MembershipError as error:
             form.add_error("sectors", str(error))
             return self.form_invalid(form)
@@ -109,7 +100,7 @@ class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
 
 class LeadRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     def test_func(self) -> bool:
-        return roles.is_sector_lead(self.request.user)
+        return permissions.is_sector_lead(self.request.user)
 
 
 class ApplicationQueueView(LeadRequiredMixin, ListView):
@@ -118,7 +109,7 @@ class ApplicationQueueView(LeadRequiredMixin, ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        self.sectors = roles.sectors_led(self.request.user)
+        self.sectors = permissions.sectors_led(self.request.user)
         status = self.request.GET.get("status", Membership.Status.APPLIED)
         self.status = status if status in Membership.Status.values else Membership.Status.APPLIED
         self.sector = self.sectors.filter(slug=self.request.GET.get("sector", "")).first()
@@ -140,12 +131,7 @@ class DecisionMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.membership = get_object_or_404(Membership.objects.select_related("sector", "user__organisation"),
-                                            pk=kwargs["pk"])
-        if not roles.can_manage_membership(request.user, self.membership.sector):
-            raise PermissionDenied("Only this sector's leads decide on its members.")
-        if self.membership.user_id == request.user.pk and not request.user.is_superuser:
-            raise PermissionDenied("Another lead or an administrator decides on your own membership.")
+        self.membership = permissions.access_membership_decision(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def back(self) -> HttpResponseRedirect:
@@ -173,14 +159,20 @@ class ReinstateView(DecisionMixin, View):
 class ReasonView(DecisionMixin, FormView):
     """Refusing and suspending both need a reason the person will read."""
 
-    form_class = ReasonForm
-    template_name = "sectors/reason_form.html"
+    template_name = "reason_form.html"
     action = None
     title = ""
     success = ""
 
+    def get_form(self, form_class=None):
+        return ReasonForm(**self.get_form_kwargs(),
+                          help_text="The applicant or member sees this reason in their e-mail and on their dashboard.")
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(membership=self.membership, title=self.title, **kwargs)
+        return super().get_context_data(
+            membership=self.membership, title=self.title, submit_label=self.title,
+            cancel_url=reverse("sectors:queue"), subject_template="sectors/_membership_subject.html", **kwargs,
+        )
 
     def form_valid(self, form):
         return self.decide(type(self).action, self.success, reason=form.cleaned_data["reason"])
@@ -202,14 +194,8 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
     template_name = "sectors/organisation.html"
     context_object_name = "organisation"
 
-    def get_queryset(self):
-        return selectors.organisation_profile(self.kwargs["pk"])
-
     def get_object(self, queryset=None):
-        organisation = super().get_object(queryset)
-        if not roles.can_view_organisation(self.request.user, organisation):
-            raise Http404("No such organisation.")
-        return organisation
+        return permissions.access_organisation(self.request.user, selectors.organisation_profile(), self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -217,22 +203,19 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
         context.update(
             people=people,
             sectors=sorted({m.sector for person in people for m in person.memberships.all()}, key=str),
-            can_edit=roles.can_edit_organisation(self.request.user, self.object),
+            can_edit=permissions.can_edit_organisation(self.request.user, self.object),
         )
         return context
 
 
 class OrganisationUpdateView(LoginRequiredMixin, UpdateView):
-    model = Organisation
     form_class = OrganisationForm
     template_name = "sectors/organisation_form.html"
 
     def get_object(self, queryset=None):
-        organisation = super().get_object(queryset)
-        if not roles.can_edit_organisation(self.request.user, organisation):
-            raise PermissionDenied("Only the organisation's own people can edit its profile.")
-        return organisation
+        return permissions.access_organisation_for_edit(self.request.user, self.kwargs["pk"])
 
     def form_valid(self, form):
+        organisation = services.update_organisation(self.object, by=self.request.user, **form.cleaned_data)
         messages.success(self.request, "Organisation profile saved.")
-        return super().form_valid(form)
+        return redirect(organisation)

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from accounts import roles
 from sectors.models import Sector
-from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
+from tests.factories import MembershipFactory, UserFactory, member_of, officer_user, with_mfa
 
 
 def pytest_collection_modifyitems(items):
@@ -39,6 +39,12 @@ def password() -> str:
 @pytest.fixture
 def verified_user(db, password):
     return UserFactory(password=password, verified=True)
+
+
+@pytest.fixture
+def officer(db):
+    """A police liaison officer with two-factor set up (people.officer is another, in the matrices)."""
+    return officer_user()
 
 
 @pytest.fixture

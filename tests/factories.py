@@ -72,3 +72,37 @@ def with_mfa(user, secret: str = TOTP_SECRET):
         user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
     )
     return user
+
+
+def officer_user(**user_fields):
+    """A police liaison officer, with the two-factor authenticator their role requires."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    user = with_mfa(UserFactory(verified=True, **{"display_name": "PC Liaison", **user_fields}))
+    user.groups.add(Group.objects.get(name=roles.OFFICERS))
+    return user
+
+
+class BulletinFactory(factory.django.DjangoModelFactory):
+    """A draft bulletin; BulletinFactory(sectors=[retail], boroughs=[camden]) sets its audience.
+    Publish it through messaging.bulletins.services, as an officer would."""
+
+    class Meta:
+        model = "bulletins.Bulletin"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Bulletin {n}")
+    body = "Expect disruption around Oxford Street from noon."
+    author = factory.LazyFunction(officer_user)
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sectors.set(extracted)
+
+    @factory.post_generation
+    def boroughs(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.boroughs.set(extracted)

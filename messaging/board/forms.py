@@ -1,12 +1,13 @@
 from django import forms
 
+from common.text import clean_text
 from messaging.board.models import BODY_MAX_LENGTH, Forum
 
 BODY_HELP = "Markdown: **bold**, *italic*, > quote, - lists, [links](https://…). No images or HTML."
 
 
 def _clean_text(value: str, what: str) -> str:
-    value = value.replace("\x00", "").strip()
+    value = clean_text(value)
     if not value:
         raise forms.ValidationError(f"Write a {what}.")
     return value
@@ -33,23 +34,6 @@ class ThreadForm(PostForm):
 
     def clean_title(self) -> str:
         return _clean_text(self.cleaned_data["title"], "title")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             error_messages={"required": "Give a reason."})
-
-    def __init__(self, *args, label: str = "Reason", help_text: str = "", required: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].label = label
-        self.fields["reason"].help_text = help_text
-        self.fields["reason"].required = required
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].replace("\x00", "").strip()
-        if self.fields["reason"].required and not reason:
-            raise forms.ValidationError("Give a reason.")
-        return reason
 
 
 class MoveForm(forms.Form):

@@ -5,44 +5,28 @@ Hub forum; moderators hold board.moderate_forum on the forums they moderate (a g
 and read those forums. Answers are cached on the user object for the request.
 """
 
-from django.db.models import Q, QuerySet
 
 from accounts import roles
+from common import usercache
 from messaging.board.models import Forum, Post, Thread
+from sectors.permissions import approved_sector_ids, is_approved_member
 
 
 def moderated_forum_ids(user) -> set[int]:
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_moderated_forum_ids", None)
-    if cached is None:
-        if user.is_superuser:
-            cached = set(Forum.objects.values_list("pk", flat=True))
-        else:
-            from guardian.shortcuts import get_objects_for_user
+    def compute() -> set[int]:
+        forums = Forum.objects.all() if user.is_superuser else roles.objects_in_scope(user, "board.moderate_forum",
+                                                                                         Forum)
+        return set(forums.values_list("pk", flat=True))
 
-            forums = get_objects_for_user(user, "board.moderate_forum", klass=Forum, with_superuser=False,
-                                          accept_global_perms=False)
-            cached = set(forums.values_list("pk", flat=True))
-        user._moderated_forum_ids = cached
-    return cached
-
-
-def readable_forums(user) -> QuerySet[Forum]:
-    if not user.is_authenticated:
-        return Forum.objects.none()
-    if user.is_superuser:
-        return Forum.objects.all()
-    condition = Q(sector_id__in=roles.approved_sector_ids(user)) | Q(pk__in=moderated_forum_ids(user))
-    if roles.is_officer(user) or roles.is_approved_member(user):
-        condition |= Q(sector__isnull=True)
-    return Forum.objects.filter(condition)
+    return usercache.cached(user, "moderated_forum_ids", compute)
 
 
 def can_use_board(user) -> bool:
     """Anyone who can read at least one forum (the forum index and the moderation pages need no more)."""
     return user.is_authenticated and (
-        user.is_superuser or roles.is_officer(user) or roles.is_approved_member(user)
+        user.is_superuser or roles.is_officer(user) or is_approved_member(user)
         or bool(moderated_forum_ids(user))
     )
 
@@ -53,8 +37,8 @@ def can_read(user, forum: Forum) -> bool:
     if user.is_superuser or forum.pk in moderated_forum_ids(user):
         return True
     if forum.is_hub:
-        return roles.is_officer(user) or roles.is_approved_member(user)
-    return forum.sector_id in roles.approved_sector_ids(user)
+        return roles.is_officer(user) or is_approved_member(user)
+    return forum.sector_id in approved_sector_ids(user)
 
 
 def can_post(user, forum: Forum) -> bool:

@@ -2,13 +2,26 @@
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts import roles
 from audit.models import AuditEntry
 from messaging.board import permissions
 from messaging.board.models import Forum, Post, Report, Thread
+from sectors.permissions import approved_sector_ids, is_approved_member
+
+
+def readable_forums(user) -> QuerySet[Forum]:
+    if not user.is_authenticated:
+        return Forum.objects.none()
+    if user.is_superuser:
+        return Forum.objects.all()
+    condition = Q(sector_id__in=approved_sector_ids(user)) | Q(pk__in=permissions.moderated_forum_ids(user))
+    if roles.is_officer(user) or is_approved_member(user):
+        condition |= Q(sector__isnull=True)
+    return Forum.objects.filter(condition)
 
 
 def forum_index(user) -> QuerySet[Forum]:
-    return permissions.readable_forums(user).select_related("sector")
+    return readable_forums(user).select_related("sector")
 
 
 def forum_threads(forum: Forum) -> QuerySet[Thread]:

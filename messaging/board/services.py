@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import record
-from hub.actions import ActionRefused
+from common.actions import ActionRefused
 from messaging.board import permissions
 from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
 

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from hub.actions import attempt
-from hub.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
+from common.actions import attempt
+from common.forms import ReasonForm
+from common.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
 from messaging.board import permissions, selectors, services
-from messaging.board.forms import MoveForm, PostForm, ReasonForm, ThreadForm
+from messaging.board.forms import MoveForm, PostForm, ThreadForm
 from messaging.board.models import Forum, Post, Report, Thread
 
 POSTS_PER_PAGE = 20
@@ -223,7 +224,7 @@ class PostHistoryView(BoardMixin, TemplateView):
 
 class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
     rate_limit_action = "report"
-    template_name = "board/reason_form.html"
+    template_name = "reason_form.html"
 
     def load(self, request, **kwargs) -> None:
         self.post_obj = visible_post(request.user, kwargs["pk"])
@@ -238,7 +239,8 @@ class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title="Report a post", submit_label="Send report", post=self.post_obj,
-                                        cancel_url=self.post_obj.get_absolute_url(), **kwargs)
+                                        cancel_url=self.post_obj.get_absolute_url(),
+                                        subject_template="board/_post_subject.html", **kwargs)
 
     def form_valid(self, form):
         try:
@@ -311,7 +313,7 @@ class ModeratedThreadMixin(BoardMixin):
 
 
 class ThreadRejectView(ModeratedThreadMixin, FormView):
-    template_name = "board/reason_form.html"
+    template_name = "reason_form.html"
 
 
     def get_form(self, form_class=None):
@@ -330,7 +332,7 @@ class ThreadRejectView(ModeratedThreadMixin, FormView):
 
 
 class ThreadMoveView(ModeratedThreadMixin, FormView):
-    template_name = "board/reason_form.html"
+    template_name = "reason_form.html"
 
 
     def get_form(self, form_class=None):

@@ -9,6 +9,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts import mfa, roles
 from messaging.bulletins import live
+from sectors.permissions import approved_sector_ids
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +53,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _load_access(self) -> tuple[bool, set[int], set[int]]:
         user = self.user
         user.refresh_from_db(fields=["is_active", "organisation", "password"])
-        for cached in ("_approved_sector_ids", "_role_groups"):
-            user.__dict__.pop(cached, None)
+        roles.forget_cached_roles(user)
         self.session_still_valid = not self.session_key or live.session_is_valid(self.session_key, user)
         if not user.is_active or not self.session_still_valid:
             return False, set(), set()
         if mfa.requires_mfa(user) and not mfa.has_mfa(user):
             return False, set(), set()  # as on every page: role holders set up two-factor first
-        sector_ids = set(roles.approved_sector_ids(user))
+        sector_ids = set(approved_sector_ids(user))
         borough_ids = set(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else set()
         return roles.is_officer(user), sector_ids, borough_ids
 

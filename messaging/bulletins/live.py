@@ -70,7 +70,7 @@ def group_send(group: str, message: dict) -> None:
 
 def bulletin_payload(bulletin) -> dict:
     """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only."""
-    from hub.text import plain_summary
+    from common.text import plain_summary
 
     payload = {
         "type": "bulletin",

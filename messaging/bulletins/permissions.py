@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import roles
 from messaging.bulletins.models import Bulletin, Delivery, Incident
+from sectors.permissions import approved_sector_ids, is_approved_member
 
 
 def can_publish(user) -> bool:
@@ -12,7 +13,7 @@ def can_publish(user) -> bool:
 
 
 def can_read_bulletins(user) -> bool:
-    return roles.is_officer(user) or roles.is_approved_member(user)
+    return roles.is_officer(user) or is_approved_member(user)
 
 
 def visible_bulletins(user) -> QuerySet:
@@ -30,7 +31,7 @@ def visible_incidents(user) -> QuerySet:
     """Officers see all incidents; members those touching one of their sectors, or addressed to everyone."""
     if roles.is_officer(user):
         return Incident.objects.all()
-    sector_ids = roles.approved_sector_ids(user)
+    sector_ids = approved_sector_ids(user)
     if not sector_ids:
         return Incident.objects.none()
     # The same rule as a bulletin's audience: the sectors, then (if any) the boroughs of one's premises.

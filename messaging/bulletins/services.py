@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import record
-from hub.actions import ActionRefused
+from common.actions import ActionRefused
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
 from sectors.models import Borough, Membership, Organisation, Sector
 

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 from django.views.generic.edit import CreateView
 
-from hub.actions import attempt
-from hub.ratelimits import RateLimitedFormMixin
+from common.actions import attempt
+from common.ratelimits import RateLimitedFormMixin
 from messaging.bulletins import permissions, selectors, services
 from messaging.bulletins.forms import (
     BulletinForm,

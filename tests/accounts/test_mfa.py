@@ -16,13 +16,6 @@ def test_enforcement_is_switched_on_in_settings(settings):
     assert settings.MFA_ADAPTER == "accounts.mfa.HubMFAAdapter"
 
 
-@pytest.fixture
-def officer(db):
-    user = UserFactory(verified=True)
-    user.groups.add(Group.objects.get(name=roles.OFFICERS))
-    return user
-
-
 @pytest.mark.parametrize("group", [roles.OFFICERS, roles.MODERATORS, roles.SECTOR_LEADS])
 def test_role_holder_without_mfa_is_sent_to_set_it_up(client, group):
     user = UserFactory(verified=True)
@@ -64,6 +57,6 @@ def test_former_role_holder_may_deactivate_totp(client, officer):
 
     with_mfa(officer)
     officer.groups.clear()
-    officer.__dict__.pop("_role_groups", None)
+    roles.forget_cached_roles(officer)
     authenticator = Authenticator.objects.get(user=officer)
     assert get_adapter().can_delete_authenticator(authenticator)

@@ -4,23 +4,14 @@ import os
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 
-from accounts import roles
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin
 from tests.browser.servers import DaphneServer
 from tests.browser.test_live import log_in
-from tests.factories import UserFactory, member_of, with_mfa
+from tests.factories import member_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def officer(db):
-    user = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
-    user.groups.add(Group.objects.get(name=roles.OFFICERS))
-    return user
 
 
 def off_the_event_loop(function, *args, **kwargs) -> None:

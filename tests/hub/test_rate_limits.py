@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from hub.ratelimits import LIMITED_MESSAGE
+from common.ratelimits import LIMITED_MESSAGE
 from messaging.board import services
 from messaging.board.models import Forum, Report, Thread
 from sectors.models import Membership, Sector

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from hub.text import plain_summary, render_markdown
+from common.text import plain_summary, render_markdown
 
 register = template.Library()
 

@@ -38,3 +38,22 @@ def plain_summary(text: str, length: int = 200) -> str:
     # nh3 leaves entities escaped; unescape so a plain-text e-mail reads "A & B" (templates escape again).
     flat = " ".join(html.unescape(nh3.clean(markdown.markdown(text or ""), tags=set())).split())
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def clean_text(value: str) -> str:
+    """Text as typed, without NUL characters (PostgreSQL refuses them) or surrounding white space."""
+    return value.replace("\x00", "").strip()
+
+
+def one_line(text: str) -> str:
+    """All white space (newlines included) folded to single spaces: for e-mail subjects and other headers."""
+    return " ".join(text.split())
+
+
+def email_subject(text: str, length: int = 150) -> str:
+    """Every e-mail the portal sends is subjected "[The Hub] ...", on one line: a newline in a header would
+    stop the message altogether, after the change it reports has committed."""
+    flat = one_line(text)
+    if len(flat) > length:
+        flat = flat[: length - 1].rstrip() + "…"
+    return f"[The Hub] {flat}"
