@@ -3,6 +3,7 @@
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
@@ -49,7 +50,6 @@ def audit_role_change(sender, instance, action, pk_set, reverse: bool = False, *
     """From either side: user.groups.add(group) or group.user_set.add(user)."""
     if action not in {"post_add", "post_remove"} or not pk_set:
         return
-    from django.contrib.auth.models import Group
 
     verb = "role.granted" if action == "post_add" else "role.revoked"
     if reverse:  # instance is the group, pk_set the users

@@ -10,8 +10,6 @@ from django.views.generic import DetailView, FormView, ListView, UpdateView, Vie
 from common.actions import attempt
 from common.forms import ReasonForm
 from common.ratelimits import RateLimitedFormMixin
-from messaging.board import permissions as board_permissions
-from messaging.board import selectors as board_selectors
 from sectors import permissions, selectors, services
 from sectors.forms import ApplicationForm, OrganisationForm
 from sectors.models import Membership, Sector
@@ -46,17 +44,8 @@ class SectorDetailView(LoginRequiredMixin, DetailView):
         context.update(
             page_obj=page_obj, organisations=page_obj.object_list,
             can_manage=permissions.can_manage_membership(self.request.user, self.object),
-            recent_activity=self.recent_activity(),
         )
         return context
-
-    def recent_activity(self) -> list:
-        """The latest approved threads in the sector's forum."""
-        # Officers and leads may see the sector page without reading its forum.
-        forum = getattr(self.object, "forum", None)
-        if forum is None or not board_permissions.can_read(self.request.user, forum):
-            return []
-        return list(board_selectors.recent_threads(forum=forum))
 
 
 class MyMembershipsView(LoginRequiredMixin, ListView):

@@ -133,3 +133,11 @@ def test_signed_in_home_goes_to_dashboard(client, verified_user):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
+
+
+def test_the_admin_login_goes_through_allauth(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))

@@ -4,9 +4,10 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from accounts import roles
-from tests.factories import UserFactory, with_mfa
+from tests.factories import UserFactory, member_of, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,14 @@ def test_former_role_holder_may_deactivate_totp(client, officer):
     roles.forget_cached_roles(officer)
     authenticator = Authenticator.objects.get(user=officer)
     assert get_adapter().can_delete_authenticator(authenticator)
+
+
+def test_a_leads_permission_without_the_group_still_requires_two_factor(client, sector_a):
+    user = member_of(sector_a)
+    assign_perm("sectors.manage_membership", user, sector_a)  # e.g. granted by hand, without the group
+    client.force_login(user)
+    response = client.get(reverse("sectors:queue"))
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    with_mfa(user)
+    client.force_login(user)
+    assert client.get(reverse("sectors:queue")).status_code == 200

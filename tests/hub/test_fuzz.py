@@ -9,8 +9,8 @@ from accounts import roles
 from messaging.board import services as board_services
 from messaging.board.models import Forum
 from messaging.bulletins import services as bulletin_services
-from messaging.bulletins.models import Bulletin
 from sectors.models import Membership
+from tests.factories import BulletinFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,7 @@ def scene(people, sector_a, django_capture_on_commit_callbacks):
     forum = Forum.objects.get(sector=sector_a)
     roles.make_moderator(people.moderator_a, forum)
     thread = board_services.start_thread(forum, author=people.officer, title="Fuzzed", body="x")
-    bulletin = Bulletin.objects.create(title="To retail", body="x", author=people.officer)
-    bulletin.sectors.set([sector_a])
+    bulletin = BulletinFactory(title="To retail", author=people.officer, sectors=[sector_a])
     with django_capture_on_commit_callbacks(execute=True):
         bulletin_services.publish_bulletin(bulletin, by=people.officer)
     pending = Membership.objects.get(user=people.applicant, sector=sector_a)

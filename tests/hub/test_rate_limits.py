@@ -8,6 +8,7 @@ from common.ratelimits import LIMITED_MESSAGE
 from messaging.board import services
 from messaging.board.models import Forum, Report, Thread
 from sectors.models import Membership, Sector
+from tests.factories import BulletinFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +74,9 @@ def test_apply_limit(client, verified_user):
 
 def test_feedback_counts_as_posting(client, people, sector_a, django_capture_on_commit_callbacks):
     from messaging.bulletins import services as bulletin_services
-    from messaging.bulletins.models import Bulletin, Feedback
+    from messaging.bulletins.models import Feedback
 
-    bulletin = Bulletin.objects.create(title="To retail", body="x", author=people.officer)
-    bulletin.sectors.set([sector_a])
+    bulletin = BulletinFactory(title="To retail", author=people.officer, sectors=[sector_a])
     with django_capture_on_commit_callbacks(execute=True):
         bulletin_services.publish_bulletin(bulletin, by=people.officer)
     client.force_login(people.member_a)

@@ -6,9 +6,10 @@ from django.core import mail
 from django.urls import reverse
 
 from messaging.bulletins import services
-from messaging.bulletins.models import Bulletin, Feedback
+from messaging.bulletins.models import Feedback
 from sectors import services as sector_services
 from sectors.models import Membership
+from tests.factories import BulletinFactory
 from tests.xss import CORPUS, executable_markup
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,8 @@ def test_xss_corpus_everywhere_else(client, people, sector_a, payload, django_ca
     people.member_a.organisation.name = payload[:150]
     people.member_a.organisation.save()
     incident = services.open_incident(title=payload[:200], sectors=[sector_a], boroughs=[], by=people.officer)
-    bulletin = Bulletin.objects.create(title=payload[:200], body=payload, location=payload[:200],
-                                       author=people.officer, ack_requested=True)
-    bulletin.sectors.set([sector_a])
+    bulletin = BulletinFactory(title=payload[:200], body=payload, location=payload[:200], author=people.officer,
+                               ack_requested=True, sectors=[sector_a])
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_bulletin(bulletin, by=people.officer)
         services.post_incident_update(incident, title=payload[:200], body=payload, severity="warning",

@@ -7,8 +7,8 @@ from django.urls import reverse
 from accounts import roles
 from audit.models import AuditEntry
 from sectors import permissions as sector_permissions
-from sectors.models import Membership, Organisation
-from tests.factories import OrganisationFactory, UserFactory, with_mfa
+from sectors.models import Borough, Membership, Organisation
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, member_of, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,17 @@ def test_apply_with_a_new_organisation(client, verified_user, sector_a, sector_b
     assert verified_user.organisation.name == "Acme Retail Ltd"
     assert verified_user.organisation.website == "https://acme.example.org"
     assert AuditEntry.objects.filter(action="membership.apply").count() == 2
+    registered = AuditEntry.objects.get(action="organisation.create")
+    assert registered.target_id == str(verified_user.organisation.pk) and registered.actor == verified_user
+
+
+def test_a_refused_application_registers_no_organisation(client, verified_user, sector_a):
+    """The organisation exists only if the application does: a duplicate leaves nothing behind."""
+    MembershipFactory(user=verified_user, sector=sector_a)
+    client.force_login(verified_user)
+    client.post(reverse("sectors:apply"), {"sectors": [sector_a.pk], "statement": "We run twelve shops.",
+                                           "organisation_name": "Ghost Ltd"})
+    assert not Organisation.objects.filter(name="Ghost Ltd").exists()
 
 
 def test_applying_twice_to_a_sector_is_a_form_error(client, verified_user, sector_a):
@@ -154,9 +165,6 @@ def test_suspension_ends_access_at_once(client, lead, sector_a, django_capture_o
 
 
 def test_organisation_profile_edit(client, verified_user, sector_a):
-    from sectors.models import Borough
-    from tests.factories import member_of
-
     verified_user = member_of(sector_a, organisation=OrganisationFactory(name="Old Name Ltd"))
     OrganisationFactory(name="Taken Ltd")
     client.force_login(verified_user)
@@ -167,6 +175,8 @@ def test_organisation_profile_edit(client, verified_user, sector_a):
     response = client.post(url, {"name": "New Name Ltd", "boroughs": [camden.pk]}, follow=True)
     page = response.content.decode()
     assert "Organisation profile saved." in page and "New Name Ltd" in page and "Camden" in page
+    edit = AuditEntry.objects.get(action="organisation.update")
+    assert edit.actor == verified_user and edit.data["changed"] == ["name", "website", "boroughs"]
 
 
 def test_admin_assigns_leads(client, people, sector_b):
@@ -182,3 +192,11 @@ def test_admin_assigns_leads(client, people, sector_b):
     people.lead_b.refresh_from_db()
     assert not people.lead_b.has_perm("sectors.manage_membership", sector_b)
     assert not people.lead_b.groups.filter(name=roles.SECTOR_LEADS).exists()
+
+
+def test_memberships_cannot_be_deleted_in_the_admin(client, people, sector_a):
+    membership = Membership.objects.get(user=people.member_a, sector=sector_a)
+    client.force_login(people.admin)
+    url = reverse("admin:sectors_membership_delete", args=[membership.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=membership.pk).exists()

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from accounts import roles
 from sectors.models import Membership
 from tests.conftest import ROLES, client_as
-from tests.factories import MembershipFactory, member_of
+from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,14 @@ def test_organisation_of_another_sector_is_hidden(client, people, sector_b):
     stranger = member_of(sector_b)
     client.force_login(people.member_a)
     assert client.get(reverse("sectors:organisation", args=[stranger.organisation.pk])).status_code == 404
+
+
+def test_a_lead_cannot_decide_on_their_own_membership(client, sector_a):
+    lead = with_mfa(UserFactory(verified=True))
+    roles.make_sector_lead(lead, sector_a)
+    own = MembershipFactory(user=lead, sector=sector_a, status="applied")
+    client.force_login(lead)
+    response = client.post(reverse("sectors:approve", args=[own.pk]))
+    assert response.status_code == 403
+    own.refresh_from_db()
+    assert own.status == "applied"
