@@ -1,4 +1,4 @@
-// Live incident updates: one WebSocket per page for logged-in members (see messaging/bulletins/live.py).
+// Live incident updates: one WebSocket per page for logged-in members (see messaging/bulletins/transport.py).
 // Shows a toast for each new bulletin, bumps the unread counter, inserts incident updates into an open
 // incident timeline, and after any disconnect reconnects with exponential backoff + jitter, asking the server
 // to replay everything published since the last bulletin it saw.

@@ -10,6 +10,8 @@ class BoardConfig(AppConfig):
     verbose_name = "Discussion board"
 
     def ready(self) -> None:
+        # Here, not at the top: services imports the board's models, which can't load before the app registry
+        # is ready, and Django imports this module before that.
         from messaging.board.services import create_forum_for_sector
 
         post_save.connect(create_forum_for_sector, sender="sectors.Sector", dispatch_uid="board.sector_forum")

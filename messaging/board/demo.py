@@ -10,8 +10,7 @@ def _thread(forum: Forum, title: str, author, body: str, *, approve_by=None, rep
     if thread is None:
         thread = services.start_thread(forum, author=author, title=title, body=body)
         if approve_by is not None and not thread.is_approved:
-            services.approve_thread(thread, by=approve_by)
-            thread.refresh_from_db()
+            thread = services.approve_thread(thread, by=approve_by)
         for reply_author, reply_body in replies:
             services.reply(thread, author=reply_author, body=reply_body)
     return thread

@@ -1,20 +1,35 @@
-"""Who may read, post in and moderate which forum: the one place the board's views and services ask.
+"""Who may read, post in and moderate which forum: the one place the board's views, selectors and services ask.
 
 Approved members of a sector read and post in its forum; every approved member and every officer uses the
 Hub forum; moderators hold board.moderate_forum on the forums they moderate (a guardian object permission)
 and read those forums. Answers are cached on the user object for the request.
+
+Rules answer yes or no (``can_*``); loaders (``access_*``) fetch an object, check the rule and raise 404 or 403
+in one step, so a view never holds an object it may not use. Whatever the user may not know exists (a thread
+or post they can't see, a report) is a 404, so a pending thread's title never leaks; a forum everyone knows
+of, or an action on something they can see, is a 403 that says why.
 """
 
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts import roles
 from common import usercache
-from messaging.board.models import Forum, Post, Thread
-from sectors.permissions import approved_sector_ids, is_approved_member
+from messaging.board.models import Forum, Post, Report, Thread
+from sectors.permissions import approved_sector_ids
+
+LOCKED_MESSAGE = "This thread is locked: no new replies."
 
 
 def moderated_forum_ids(user) -> set[int]:
+    """The forums this user moderates (every forum for superusers), cached on the user for the request."""
     if not user.is_authenticated:
         return set()
+
     def compute() -> set[int]:
         forums = Forum.objects.all() if user.is_superuser else roles.objects_in_scope(user, "board.moderate_forum",
                                                                                          Forum)
@@ -23,22 +38,57 @@ def moderated_forum_ids(user) -> set[int]:
     return usercache.cached(user, "moderated_forum_ids", compute)
 
 
+@dataclass(frozen=True)
+class ReadAccess:
+    """The grounds on which a user reads forums: the read rule, stated once.
+
+    It has two faces that must never disagree, so both are here: ``includes`` answers for one forum in memory
+    (``can_read``), ``condition`` is the same rule as a query filter (``selectors.readable_forums``).
+    """
+
+    every_forum: bool = False  # superusers
+    hub_forum: bool = False  # officers and the approved members of any sector
+    sector_ids: frozenset[int] = frozenset()  # the forums of the sectors they are an approved member of
+    moderated_ids: frozenset[int] = frozenset()  # the forums they moderate, whatever their sector
+
+    @property
+    def any_forum(self) -> bool:
+        return self.every_forum or self.hub_forum or bool(self.sector_ids) or bool(self.moderated_ids)
+
+    def includes(self, forum: Forum) -> bool:
+        if self.every_forum or forum.pk in self.moderated_ids:
+            return True
+        return self.hub_forum if forum.is_hub else forum.sector_id in self.sector_ids
+
+    def condition(self) -> Q:
+        if self.every_forum:
+            return Q()
+        condition = Q(pk__in=self.moderated_ids) | Q(sector_id__in=self.sector_ids)
+        if self.hub_forum:
+            condition |= Q(sector__isnull=True)
+        return condition
+
+
+def read_access(user) -> ReadAccess:
+    if not user.is_authenticated:
+        return ReadAccess()
+    if user.is_superuser:
+        return ReadAccess(every_forum=True)
+    sector_ids = frozenset(approved_sector_ids(user))
+    return ReadAccess(hub_forum=roles.is_officer(user) or bool(sector_ids), sector_ids=sector_ids,
+                      moderated_ids=frozenset(moderated_forum_ids(user)))
+
+
+# Rules -------------------------------------------------------------------------------------------------------
+
+
 def can_use_board(user) -> bool:
     """Anyone who can read at least one forum (the forum index and the moderation pages need no more)."""
-    return user.is_authenticated and (
-        user.is_superuser or roles.is_officer(user) or is_approved_member(user)
-        or bool(moderated_forum_ids(user))
-    )
+    return read_access(user).any_forum
 
 
 def can_read(user, forum: Forum) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or forum.pk in moderated_forum_ids(user):
-        return True
-    if forum.is_hub:
-        return roles.is_officer(user) or is_approved_member(user)
-    return forum.sector_id in approved_sector_ids(user)
+    return read_access(user).includes(forum)
 
 
 def can_post(user, forum: Forum) -> bool:
@@ -47,6 +97,11 @@ def can_post(user, forum: Forum) -> bool:
 
 def can_moderate(user, forum: Forum) -> bool:
     return user.is_authenticated and forum.pk in moderated_forum_ids(user)
+
+
+def moderates_any_forum(user) -> bool:
+    """The moderation queue is for those who moderate at least one forum."""
+    return bool(moderated_forum_ids(user))
 
 
 def starts_approved(user, forum: Forum) -> bool:
@@ -74,3 +129,97 @@ def can_edit_post(user, post: Post) -> bool:
     if post.author_id != user.pk or not can_read(user, post.thread.forum) or post.hidden:
         return False
     return not post.thread.locked
+
+
+def can_report(user, post: Post) -> bool:
+    """Posts of approved threads; a hidden post only by a moderator, so its text stays hidden from the rest."""
+    return post.thread.is_approved and (not post.hidden or can_moderate(user, post.thread.forum))
+
+
+# Loaders -----------------------------------------------------------------------------------------------------
+
+
+def _require_moderator(user, forum: Forum) -> None:
+    if not can_moderate(user, forum):
+        raise PermissionDenied("Only this forum's moderators can do that.")
+
+
+def access_forum(user, slug: str) -> Forum:
+    """A forum the user can't read is a 403 that says whose forum it is; threads and posts are the secrets."""
+    forum = get_object_or_404(Forum.objects.select_related("sector"), slug=slug)
+    if not can_read(user, forum):
+        raise PermissionDenied(f"Only approved members of {forum.name} can read its forum.")
+    return forum
+
+
+def access_forum_to_post_in(user, slug: str) -> Forum:
+    """The forum a user is starting a thread in."""
+    forum = access_forum(user, slug)
+    if not can_post(user, forum):
+        raise PermissionDenied(f"You can't start threads in {forum.name}.")
+    return forum
+
+
+def access_moderated_forum(user, slug: str) -> Forum:
+    forum = access_forum(user, slug)
+    _require_moderator(user, forum)
+    return forum
+
+
+def access_thread(user, pk: int) -> Thread:
+    """404 for threads the user may not see, so a pending thread's title never leaks."""
+    thread = get_object_or_404(Thread.objects.select_related("forum__sector", "author"), pk=pk)
+    if not can_see_thread(user, thread):
+        raise Http404("No such thread.")
+    return thread
+
+
+def access_thread_to_reply_to(user, pk: int) -> Thread:
+    thread = access_thread(user, pk)
+    if not can_reply(user, thread):
+        raise PermissionDenied(LOCKED_MESSAGE if thread.locked else "You can't reply to this thread.")
+    return thread
+
+
+def access_moderated_thread(user, pk: int) -> Thread:
+    thread = access_thread(user, pk)
+    _require_moderator(user, thread.forum)
+    return thread
+
+
+def access_post(user, pk: int) -> Post:
+    """404 for posts in threads the user may not see."""
+    post = get_object_or_404(Post.objects.select_related("thread__forum__sector", "thread__author", "author"), pk=pk)
+    if not can_see_thread(user, post.thread):
+        raise Http404("No such post.")
+    return post
+
+
+def access_editable_post(user, pk: int) -> Post:
+    post = access_post(user, pk)
+    if not can_edit_post(user, post):
+        raise PermissionDenied("You can only edit your own posts, and not in a locked thread.")
+    return post
+
+
+def access_reportable_post(user, pk: int) -> Post:
+    """A 404, not a 403: there is nothing to report, and the report page must not show a hidden post's text."""
+    post = access_post(user, pk)
+    if not can_report(user, post):
+        raise Http404("No such post.")
+    return post
+
+
+def access_moderated_post(user, pk: int) -> Post:
+    post = access_post(user, pk)
+    _require_moderator(user, post.thread.forum)
+    return post
+
+
+def access_report(user, pk: int) -> Report:
+    """Reports are for the moderators of the post's forum; others who can see the post get a 403."""
+    report = get_object_or_404(Report.objects.select_related("post__thread__forum"), pk=pk)
+    if not can_see_thread(user, report.post.thread):
+        raise Http404("No such report.")
+    _require_moderator(user, report.post.thread.forum)
+    return report

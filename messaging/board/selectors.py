@@ -2,22 +2,17 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts import roles
 from audit.models import AuditEntry
 from messaging.board import permissions
-from messaging.board.models import Forum, Post, Report, Thread
-from sectors.permissions import approved_sector_ids, is_approved_member
+from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
 
 
 def readable_forums(user) -> QuerySet[Forum]:
-    if not user.is_authenticated:
+    """The forums permissions.can_read allows, as a query: both apply the one rule in permissions.ReadAccess."""
+    access = permissions.read_access(user)
+    if not access.any_forum:
         return Forum.objects.none()
-    if user.is_superuser:
-        return Forum.objects.all()
-    condition = Q(sector_id__in=approved_sector_ids(user)) | Q(pk__in=permissions.moderated_forum_ids(user))
-    if roles.is_officer(user) or is_approved_member(user):
-        condition |= Q(sector__isnull=True)
-    return Forum.objects.filter(condition)
+    return Forum.objects.filter(access.condition())
 
 
 def forum_index(user) -> QuerySet[Forum]:
@@ -75,7 +70,30 @@ def my_reports(user, posts) -> set[int]:
     return set(Report.objects.filter(reporter=user, post__in=posts).values_list("post_id", flat=True))
 
 
+def post_revisions(post: Post) -> QuerySet[PostRevision]:
+    """The texts a post had before each edit, latest first, with who replaced them."""
+    return post.revisions.select_related("edited_by")
 
 
-def unread_notifications(user) -> QuerySet:
+def is_first_post(post: Post) -> bool:
+    """The thread's opening post carries its title; editing it may edit the title too."""
+    first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)
+    return first.first() == post.pk
+
+
+def page_of_post(thread: Thread, post_id: int, *, per_page: int) -> int | None:
+    """The page of the thread a post is on (counting from 1), or None if the thread has no such post."""
+    post = thread.posts.filter(pk=post_id).first()
+    if post is None:
+        return None
+    before = thread.posts.filter(created_at__lt=post.created_at).count()
+    return before // per_page + 1
+
+
+def move_destinations(user, thread: Thread) -> QuerySet[Forum]:
+    """The other forums this moderator may move the thread to: those they moderate too."""
+    return Forum.objects.filter(pk__in=permissions.moderated_forum_ids(user)).exclude(pk=thread.forum_id)
+
+
+def unread_notifications(user) -> QuerySet[Notification]:
     return user.notifications.filter(read_at__isnull=True)[:10]

@@ -3,6 +3,8 @@
 Every moderator action writes an audit entry carrying the forum's id, which the forum's moderation log lists.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -13,8 +15,12 @@ from django.utils import timezone
 
 from audit.services import record
 from common.actions import ActionRefused
+from common.text import email_subject
 from messaging.board import permissions
 from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
+
+# The decision e-mail's subject is the on-site message, cut to this length.
+SUBJECT_LENGTH = 120
 
 
 class BoardError(ActionRefused):
@@ -50,7 +56,7 @@ def _notify(thread: Thread, message: str) -> None:
     Notification.objects.create(user=thread.author, message=message[:300], url=thread.get_absolute_url())
     context = {"user": thread.author, "message": message, "url": settings.SITE_URL + thread.get_absolute_url()}
     transaction.on_commit(lambda: send_mail(
-        subject=f"[The Hub] {message[:120]}",
+        subject=email_subject(message, length=SUBJECT_LENGTH),
         message=render_to_string("board/email/thread_decision.txt", context),
         from_email=None, recipient_list=[thread.author.email],
     ))
@@ -74,7 +80,7 @@ def start_thread(forum: Forum, *, author, title: str, body: str) -> Thread:
 def reply(thread: Thread, *, author, body: str) -> Post:
     thread = Thread.objects.select_for_update(of=("self",)).get(pk=thread.pk)
     if not permissions.can_reply(author, thread):
-        raise BoardError("This thread is locked: no new replies." if thread.locked else "You can't reply here.")
+        raise BoardError(permissions.LOCKED_MESSAGE if thread.locked else "You can't reply here.")
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=author, body=body, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=now)
@@ -82,14 +88,16 @@ def reply(thread: Thread, *, author, body: str) -> Post:
     return post
 
 
-def is_first_post(post: Post) -> bool:
-    """The thread's opening post carries its title; editing it may edit the title too."""
-    first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)
-    return first.first() == post.pk
+@dataclass(frozen=True)
+class PostEdit:
+    """What edit_post did, for the view to tell the author."""
+
+    post: Post
+    resubmitted: bool  # the author edited their rejected thread, which is back in the moderators' queue
 
 
 @transaction.atomic
-def edit_post(post: Post, *, by, body: str, title: str | None = None) -> Post:
+def edit_post(post: Post, *, by, body: str, title: str | None = None) -> PostEdit:
     """Keep the previous text; a rejected thread edited by its author goes back into the queue."""
     thread = post.thread
     PostRevision.objects.create(post=post, body=post.body, title=thread.title if title is not None else "",
@@ -101,20 +109,26 @@ def edit_post(post: Post, *, by, body: str, title: str | None = None) -> Post:
     if title is not None and title != thread.title:
         thread.title = title
         changed.append("title")
-    if thread.status == Thread.Status.REJECTED and by.pk == thread.author_id:
+    resubmitted = thread.status == Thread.Status.REJECTED and by.pk == thread.author_id
+    if resubmitted:
         thread.status = Thread.Status.PENDING
         changed.append("status")
     if changed:
         thread.save(update_fields=changed)
     if by.pk != post.author_id:
         _audit(by, "post.edit", post, thread.forum)
-    return post
+    return PostEdit(post=post, resubmitted=resubmitted)
+
+
+def _require_moderator(by, forum: Forum) -> None:
+    # Views have checked in their loader, but services are also called directly (the demo, other apps' code).
+    if not permissions.can_moderate(by, forum):
+        raise BoardError("You don't moderate this forum.")
 
 
 def _moderated_thread(thread: Thread, by) -> Thread:
     thread = Thread.objects.select_for_update(of=("self",)).select_related("forum", "author").get(pk=thread.pk)
-    if not permissions.can_moderate(by, thread.forum):
-        raise BoardError("You don't moderate this forum.")
+    _require_moderator(by, thread.forum)
     return thread
 
 
@@ -186,8 +200,7 @@ def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
 @transaction.atomic
 def set_post_hidden(post: Post, *, by, hidden: bool, reason: str = "") -> Post:
     post = Post.objects.select_for_update(of=("self",)).select_related("thread__forum").get(pk=post.pk)
-    if not permissions.can_moderate(by, post.thread.forum):
-        raise BoardError("You don't moderate this forum.")
+    _require_moderator(by, post.thread.forum)
     if post.hidden != hidden:
         post.hidden, post.hidden_reason = hidden, reason if hidden else ""
         post.save(update_fields=["hidden", "hidden_reason"])
@@ -207,8 +220,7 @@ def report_post(post: Post, *, by, reason: str) -> Report:
 def resolve_report(report: Report, *, by, outcome: str) -> Report:
     report = Report.objects.select_for_update(of=("self",)).select_related("post__thread__forum").get(pk=report.pk)
     forum = report.post.thread.forum
-    if not permissions.can_moderate(by, forum):
-        raise BoardError("You don't moderate this forum.")
+    _require_moderator(by, forum)
     if report.status == Report.Status.RESOLVED:
         raise BoardError("This report is already resolved.")
     report.status, report.resolved_by, report.resolved_at = Report.Status.RESOLVED, by, timezone.now()
@@ -216,3 +228,9 @@ def resolve_report(report: Report, *, by, outcome: str) -> Report:
     report.save(update_fields=["status", "resolved_by", "resolved_at", "outcome"])
     _audit(by, "report.resolve", report.post, forum, reason=outcome, report=report.pk)
     return report
+
+
+def mark_notifications_read(user, *, url: str) -> int:
+    """The user has opened the page their unread notifications point to; returns how many were marked read."""
+    # Not audited: a user reading their own notifications changes nothing anyone else sees or relies on.
+    return user.notifications.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())

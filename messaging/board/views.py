@@ -1,23 +1,27 @@
-import re
+"""The board's pages and actions. Each view finds its objects with one loader from permissions.py (which
+raises 404 or 403), reads through selectors.py and writes through one service."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from common.actions import attempt
 from common.forms import ReasonForm
+from common.params import object_id
 from common.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
+from common.text import clean_text
 from messaging.board import permissions, selectors, services
 from messaging.board.forms import MoveForm, PostForm, ThreadForm
-from messaging.board.models import Forum, Post, Report, Thread
 
 POSTS_PER_PAGE = 20
+QUEUE_PER_PAGE = 20
+# Reasons typed outside a form (hiding a post, resolving a report) are kept to a ReasonForm's length.
+REASON_MAX_LENGTH = 2000
 
 
 class BoardMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -37,33 +41,6 @@ class BoardMixin(LoginRequiredMixin, UserPassesTestMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def readable_forum(user, slug: str) -> Forum:
-    forum = get_object_or_404(Forum.objects.select_related("sector"), slug=slug)
-    if not permissions.can_read(user, forum):
-        raise PermissionDenied(f"Only approved members of {forum.name} can read its forum.")
-    return forum
-
-
-def visible_thread(user, pk: int) -> Thread:
-    """404 for threads the user may not see, so a pending thread's title never leaks."""
-    thread = get_object_or_404(Thread.objects.select_related("forum__sector", "author"), pk=pk)
-    if not permissions.can_see_thread(user, thread):
-        raise Http404("No such thread.")
-    return thread
-
-
-def visible_post(user, pk: int) -> Post:
-    post = get_object_or_404(Post.objects.select_related("thread__forum__sector", "thread__author", "author"), pk=pk)
-    if not permissions.can_see_thread(user, post.thread):
-        raise Http404("No such post.")
-    return post
-
-
-def moderated(user, forum: Forum) -> None:
-    if not permissions.can_moderate(user, forum):
-        raise PermissionDenied("Only this forum's moderators can do that.")
-
-
 class ForumListView(BoardMixin, ListView):
     template_name = "board/forum_list.html"
     context_object_name = "forums"
@@ -81,7 +58,7 @@ class ForumDetailView(BoardMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        self.forum = readable_forum(self.request.user, self.kwargs["slug"])
+        self.forum = permissions.access_forum(self.request.user, self.kwargs["slug"])
         return selectors.forum_threads(self.forum)
 
     def get_paginator(self, queryset, per_page, **kwargs):
@@ -102,9 +79,7 @@ class ThreadCreateView(RateLimitedFormMixin, BoardMixin, FormView):
     template_name = "board/thread_form.html"
 
     def load(self, request, **kwargs) -> None:
-        self.forum = readable_forum(request.user, kwargs["slug"])
-        if not permissions.can_post(request.user, self.forum):
-            raise PermissionDenied(f"You can't start threads in {self.forum.name}.")
+        self.forum = permissions.access_forum_to_post_in(request.user, kwargs["slug"])
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -125,18 +100,16 @@ class ThreadDetailView(BoardMixin, TemplateView):
     template_name = "board/thread_detail.html"
 
     def load(self, request, **kwargs) -> None:
-        self.thread = visible_thread(request.user, kwargs["pk"])
+        self.thread = permissions.access_thread(request.user, kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
-        post_id = request.GET.get("post", "")
-        if re.fullmatch(r"[0-9]{1,18}", post_id):  # a link to one post: open the page it is on
-            post = get_object_or_404(self.thread.posts, pk=post_id)
-            before = self.thread.posts.filter(created_at__lt=post.created_at).count()
-            page = before // POSTS_PER_PAGE + 1
-            return redirect(f"{reverse('board:thread', args=[self.thread.pk])}?page={page}#post-{post.pk}")
-        request.user.notifications.filter(url=self.thread.get_absolute_url(), read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        post_id = object_id(request.GET.get("post"))
+        if post_id is not None:  # a link to one post: open the page it is on
+            page = selectors.page_of_post(self.thread, post_id, per_page=POSTS_PER_PAGE)
+            if page is None:
+                raise Http404("No such post in this thread.")
+            return redirect(f"{reverse('board:thread', args=[self.thread.pk])}?page={page}#post-{post_id}")
+        services.mark_notifications_read(request.user, url=self.thread.get_absolute_url())
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, form=None, **kwargs):
@@ -160,10 +133,10 @@ class ThreadDetailView(BoardMixin, TemplateView):
 class ReplyView(ThreadDetailView):
     http_method_names = ["post"]
 
+    def load(self, request, **kwargs) -> None:
+        self.thread = permissions.access_thread_to_reply_to(request.user, kwargs["pk"])
+
     def post(self, request, *args, **kwargs):
-        if not permissions.can_reply(request.user, self.thread):
-            raise PermissionDenied("This thread is locked: no new replies." if self.thread.locked
-                                   else "You can't reply to this thread.")
         form = PostForm(request.POST)
         if form.is_valid() and limit_reached(request, "post"):
             form.add_error(None, LIMITED_MESSAGE)
@@ -181,10 +154,8 @@ class PostEditView(BoardMixin, FormView):
     template_name = "board/post_form.html"
 
     def load(self, request, **kwargs) -> None:
-        self.post_obj = visible_post(request.user, kwargs["pk"])
-        if not permissions.can_edit_post(request.user, self.post_obj):
-            raise PermissionDenied("You can only edit your own posts, and not in a locked thread.")
-        self.is_first = services.is_first_post(self.post_obj)
+        self.post_obj = permissions.access_editable_post(request.user, kwargs["pk"])
+        self.is_first = selectors.is_first_post(self.post_obj)
 
     def get_form_class(self):
         return ThreadForm if self.is_first else PostForm
@@ -199,12 +170,9 @@ class PostEditView(BoardMixin, FormView):
         return super().get_context_data(post=self.post_obj, thread=self.post_obj.thread, **kwargs)
 
     def form_valid(self, form):
-        thread = self.post_obj.thread
-        was_rejected = thread.status == Thread.Status.REJECTED
-        services.edit_post(self.post_obj, by=self.request.user, body=form.cleaned_data["body"],
-                           title=form.cleaned_data.get("title"))
-        thread.refresh_from_db()
-        if was_rejected and thread.status == Thread.Status.PENDING:
+        edit = services.edit_post(self.post_obj, by=self.request.user, body=form.cleaned_data["body"],
+                                  title=form.cleaned_data.get("title"))
+        if edit.resubmitted:
             messages.info(self.request, "Your thread is resubmitted: a moderator will review it again.")
         else:
             messages.success(self.request, "Your changes are saved; the previous version is kept.")
@@ -215,10 +183,9 @@ class PostHistoryView(BoardMixin, TemplateView):
     template_name = "board/post_history.html"
 
     def get_context_data(self, **kwargs):
-        post = visible_post(self.request.user, kwargs["pk"])
-        moderated(self.request.user, post.thread.forum)
+        post = permissions.access_moderated_post(self.request.user, kwargs["pk"])
         return super().get_context_data(
-            post=post, thread=post.thread, revisions=post.revisions.select_related("edited_by"), **kwargs
+            post=post, thread=post.thread, revisions=selectors.post_revisions(post), **kwargs
         )
 
 
@@ -227,11 +194,7 @@ class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
     template_name = "reason_form.html"
 
     def load(self, request, **kwargs) -> None:
-        self.post_obj = visible_post(request.user, kwargs["pk"])
-        thread = self.post_obj.thread
-        if not thread.is_approved or (self.post_obj.hidden and not permissions.can_moderate(request.user,
-                                                                                             thread.forum)):
-            raise Http404("No such post.")  # nothing to report, and a hidden post's text stays hidden
+        self.post_obj = permissions.access_reportable_post(request.user, kwargs["pk"])
 
     def get_form(self, form_class=None):
         return ReasonForm(**self.get_form_kwargs(), label="What is wrong with this post?",
@@ -254,7 +217,7 @@ class ReportView(RateLimitedFormMixin, BoardMixin, FormView):
 
 class ModeratorMixin(BoardMixin):
     def test_func(self) -> bool:
-        return bool(permissions.moderated_forum_ids(self.request.user))
+        return permissions.moderates_any_forum(self.request.user)
 
 
 class ModerationQueueView(ModeratorMixin, TemplateView):
@@ -262,8 +225,8 @@ class ModerationQueueView(ModeratorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         threads, reports = selectors.moderation_queue(self.request.user)
-        thread_page = Paginator(threads, 20).get_page(self.request.GET.get("threads"))
-        report_page = Paginator(reports, 20).get_page(self.request.GET.get("reports"))
+        thread_page = Paginator(threads, QUEUE_PER_PAGE).get_page(self.request.GET.get("threads"))
+        report_page = Paginator(reports, QUEUE_PER_PAGE).get_page(self.request.GET.get("reports"))
         return super().get_context_data(thread_page=thread_page, report_page=report_page, **kwargs)
 
 
@@ -273,8 +236,7 @@ class ModerationLogView(BoardMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        self.forum = readable_forum(self.request.user, self.kwargs["slug"])
-        moderated(self.request.user, self.forum)
+        self.forum = permissions.access_moderated_forum(self.request.user, self.kwargs["slug"])
         return selectors.moderation_log(self.forum)
 
     def get_context_data(self, **kwargs):
@@ -285,8 +247,7 @@ class ThreadActionView(BoardMixin, View):
     """POST-only moderator actions on a thread; the outcome is a message on the thread page."""
 
     def post(self, request, pk: int, action: str):
-        thread = visible_thread(request.user, pk)
-        moderated(request.user, thread.forum)
+        thread = permissions.access_moderated_thread(request.user, pk)
         operations = {
             "approve": (lambda: services.approve_thread(thread, by=request.user),
                         "Thread approved; the author has been told."),
@@ -308,13 +269,11 @@ class ModeratedThreadMixin(BoardMixin):
     """Forms about one thread, for its forum's moderators."""
 
     def load(self, request, **kwargs) -> None:
-        self.thread = visible_thread(request.user, kwargs["pk"])
-        moderated(request.user, self.thread.forum)
+        self.thread = permissions.access_moderated_thread(request.user, kwargs["pk"])
 
 
 class ThreadRejectView(ModeratedThreadMixin, FormView):
     template_name = "reason_form.html"
-
 
     def get_form(self, form_class=None):
         return ReasonForm(**self.get_form_kwargs(), label="Why is it rejected?",
@@ -334,11 +293,8 @@ class ThreadRejectView(ModeratedThreadMixin, FormView):
 class ThreadMoveView(ModeratedThreadMixin, FormView):
     template_name = "reason_form.html"
 
-
     def get_form(self, form_class=None):
-        forums = Forum.objects.filter(pk__in=permissions.moderated_forum_ids(self.request.user)).exclude(
-            pk=self.thread.forum_id)
-        return MoveForm(**self.get_form_kwargs(), forums=forums)
+        return MoveForm(**self.get_form_kwargs(), forums=selectors.move_destinations(self.request.user, self.thread))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=f"Move “{self.thread.title}”", submit_label="Move thread",
@@ -353,9 +309,8 @@ class ThreadMoveView(ModeratedThreadMixin, FormView):
 
 class PostHideView(BoardMixin, View):
     def post(self, request, pk: int, hidden: bool):
-        post = visible_post(request.user, pk)
-        moderated(request.user, post.thread.forum)
-        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:2000]
+        post = permissions.access_moderated_post(request.user, pk)
+        reason = clean_text(request.POST.get("reason", ""))[:REASON_MAX_LENGTH]
         services.set_post_hidden(post, by=request.user, hidden=hidden, reason=reason)
         messages.success(request, "Post hidden." if hidden else "Post visible again.")
         return redirect(post)
@@ -363,10 +318,7 @@ class PostHideView(BoardMixin, View):
 
 class ReportResolveView(BoardMixin, View):
     def post(self, request, pk: int):
-        report = get_object_or_404(Report.objects.select_related("post__thread__forum"), pk=pk)
-        if not permissions.can_see_thread(request.user, report.post.thread):
-            raise Http404("No such report.")
-        moderated(request.user, report.post.thread.forum)
-        outcome = request.POST.get("outcome", "").replace("\x00", "").strip()[:2000] or "No action needed."
+        report = permissions.access_report(request.user, pk)
+        outcome = clean_text(request.POST.get("outcome", ""))[:REASON_MAX_LENGTH] or "No action needed."
         attempt(request, lambda: services.resolve_report(report, by=request.user, outcome=outcome), "Report resolved.")
         return redirect("board:queue")

@@ -8,8 +8,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts import mfa, roles
-from messaging.bulletins import live
-from sectors.permissions import approved_sector_ids
+from accounts.sessions import session_is_valid
+from messaging.bulletins import permissions, selectors, transport
+from messaging.bulletins.audience import NOBODY, Audience, Reach, reach_of
+from messaging.bulletins.payloads import parse_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ RECENT_IDS = 256
 
 class LiveConsumer(AsyncWebsocketConsumer):
     live_groups: list[str]
+    reach: Reach = NOBODY
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -41,8 +44,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not await self.refresh_access():
             await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
             return
-        cursor = await database_sync_to_async(live.latest_cursor_for)(self.user)
-        await self.send_json({"type": "hello", "officer": self.is_officer, "cursor": cursor})
+        cursor = await database_sync_to_async(selectors.latest_cursor_for)(self.user)
+        await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": cursor})
 
     async def disconnect(self, code: int) -> None:
         for group in self.live_groups:
@@ -50,39 +53,29 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.live_groups = []
 
     @database_sync_to_async
-    def _load_access(self) -> tuple[bool, set[int], set[int]]:
+    def _load_reach(self) -> Reach | None:
+        """The user's reach as it is now, or None if this socket may not (or no longer) carry bulletins."""
         user = self.user
         user.refresh_from_db(fields=["is_active", "organisation", "password"])
         roles.forget_cached_roles(user)
-        self.session_still_valid = not self.session_key or live.session_is_valid(self.session_key, user)
+        self.session_still_valid = not self.session_key or session_is_valid(self.session_key, user)
         if not user.is_active or not self.session_still_valid:
-            return False, set(), set()
+            return None
         if mfa.requires_mfa(user) and not mfa.has_mfa(user):
-            return False, set(), set()  # as on every page: role holders set up two-factor first
-        sector_ids = set(approved_sector_ids(user))
-        borough_ids = set(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else set()
-        return roles.is_officer(user), sector_ids, borough_ids
+            return None  # as on every page: role holders set up two-factor first
+        return reach_of(user) if permissions.can_read_bulletins(user) else None
 
     async def refresh_access(self) -> bool:
-        """(Re)read the user's sectors and boroughs and move the socket into exactly the right groups."""
-        self.is_officer, self.sector_ids, self.borough_ids = await self._load_access()
-        if not self.is_officer and not self.sector_ids:
-            for group in self.live_groups:  # out of every group before the close
-                await self.channel_layer.group_discard(group, self.channel_name)
-            self.live_groups = []
-            return False
-        wanted = [live.user_group(self.user.pk)]
-        if self.is_officer:
-            wanted.append(live.OFFICERS_GROUP)
-        if self.sector_ids:
-            wanted.append(live.EVERYONE_GROUP)
-            wanted += [live.sector_group(pk) for pk in sorted(self.sector_ids)]
-        for group in set(self.live_groups) - set(wanted):
+        """(Re)read the user's reach and move the socket into exactly the right groups."""
+        reach = await self._load_reach()
+        self.reach = reach or NOBODY
+        wanted = transport.socket_groups(self.user.pk, reach) if reach is not None else []
+        for group in set(self.live_groups) - set(wanted):  # out of every group before a close
             await self.channel_layer.group_discard(group, self.channel_name)
         for group in set(wanted) - set(self.live_groups):
             await self.channel_layer.group_add(group, self.channel_name)
         self.live_groups = wanted
-        return True
+        return bool(wanted)
 
     # Client -> server ---------------------------------------------------------------------------------------
 
@@ -109,11 +102,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_error("Unknown message type.")
 
     async def replay(self, since) -> None:
-        cursor = live.parse_cursor(since)
+        cursor = parse_cursor(since)
         if cursor is None:
             await self.send_error("replay needs the cursor of the last bulletin seen.")
             return
-        payloads = await database_sync_to_async(live.replay_for)(self.user, cursor)
+        payloads = await database_sync_to_async(selectors.replay_for)(self.user, cursor)
         for payload in payloads:
             await self.send_bulletin(payload)
         await self.send_json({"type": "replayed", "count": len(payloads)})
@@ -121,8 +114,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Channel layer -> server ----------------------------------------------------------------------------------
 
     async def live_bulletin(self, event: dict) -> None:
-        if self.is_officer or (self.sector_ids and live.audience_includes(event["audience"], self.sector_ids,
-                                                                           self.borough_ids)):
+        if self.reach.receives(Audience.from_message(event["audience"])):
             await self.send_bulletin(event["bulletin"])
 
     async def live_refresh(self, event: dict) -> None:

@@ -64,4 +64,4 @@ def run(context: dict) -> None:
 
     member = people["member"]
     if march.deliveries.filter(user=member).exists():
-        services.acknowledge(march, member)
+        services.acknowledge(march, user=member)

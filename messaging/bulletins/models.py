@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -40,6 +42,13 @@ class BulletinQuerySet(models.QuerySet):
     def due(self, now=None) -> "BulletinQuerySet":
         return self.filter(status=Bulletin.Status.SCHEDULED, scheduled_for__lte=now or timezone.now())
 
+    def editable(self) -> "BulletinQuerySet":
+        return self.filter(status__in=Bulletin.EDITABLE)
+
+    def ended(self, now=None) -> "BulletinQuerySet":
+        """Published, current (not superseded) bulletins whose event window is over."""
+        return self.filter(status=Bulletin.Status.PUBLISHED, ends_at__lt=now or timezone.now())
+
 
 class Bulletin(models.Model):
     """What an officer publishes to chosen sectors and boroughs (or everyone)."""
@@ -64,8 +73,16 @@ class Bulletin(models.Model):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
-        EXPIRED = "expired", "Expired"
+        EXPIRED = "expired", "Expired"  # its event window has ended (services.expire_ended); still readable
         SUPERSEDED = "superseded", "Superseded"
+
+    EDITABLE = (Status.DRAFT, Status.SCHEDULED)
+    # What an officer writes (the form's fields but the audience's sectors and boroughs): the draft services
+    # take these, and a successor starts from them.
+    CONTENT_FIELDS = (
+        "kind", "severity", "title", "body", "everyone", "starts_at", "ends_at", "location", "marking",
+        "ack_requested",
+    )
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRE_PLANNING)
     severity = models.CharField(max_length=12, choices=Severity.choices, default=Severity.INFO)
@@ -114,7 +131,13 @@ class Bulletin(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+        return self.status in self.EDITABLE
+
+    def successor_initial(self) -> dict[str, Any]:
+        """What an update superseding this bulletin starts from: the same content and audience, retitled."""
+        initial = {field: getattr(self, field) for field in self.CONTENT_FIELDS}
+        return {**initial, "title": f"Update: {self.title}", "sectors": self.sectors.all(),
+                "boroughs": self.boroughs.all()}
 
 
 class Delivery(models.Model):

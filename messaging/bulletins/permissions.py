@@ -1,10 +1,18 @@
-"""Who may see and do what with bulletins and incidents: the one place views ask."""
+"""Who may do what with bulletins and incidents: the one place bulletins views ask.
 
-from django.db.models import Q, QuerySet
+Rules answer yes or no (``can_*``); loaders (``access_*``) fetch an object, check the rule and raise 404 or 403
+in one step, so a view never holds an object it may not use. Who is in a bulletin's audience is
+``audience``'s rule; the loaders use it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 
 from accounts import roles
-from messaging.bulletins.models import Bulletin, Delivery, Incident
-from sectors.permissions import approved_sector_ids, is_approved_member
+from messaging.bulletins import selectors
+from messaging.bulletins.audience import visible_bulletins, visible_incidents
+from messaging.bulletins.models import Bulletin, Incident
+from sectors.permissions import is_approved_member
 
 
 def can_publish(user) -> bool:
@@ -13,29 +21,63 @@ def can_publish(user) -> bool:
 
 
 def can_read_bulletins(user) -> bool:
+    """The inbox, incidents and the live feed are for approved members (of any sector) and officers."""
     return roles.is_officer(user) or is_approved_member(user)
 
 
-def visible_bulletins(user) -> QuerySet:
-    """Officers see every bulletin; members only the published ones addressed to them."""
-    if roles.is_officer(user):
-        return Bulletin.objects.all()
-    return Bulletin.objects.published().filter(deliveries__user=user)
+def _require_officer(user) -> None:
+    if not can_publish(user):
+        raise PermissionDenied("Only police liaison officers manage bulletins and incidents.")
 
 
-def delivery_for(user, bulletin: Bulletin) -> Delivery | None:
-    return Delivery.objects.filter(bulletin=bulletin, user=user).first() if user.is_authenticated else None
+# Loaders for readers: 404 for what is not theirs to see, so ids tell outsiders nothing ------------------------
 
 
-def visible_incidents(user) -> QuerySet:
-    """Officers see all incidents; members those touching one of their sectors, or addressed to everyone."""
-    if roles.is_officer(user):
-        return Incident.objects.all()
-    sector_ids = approved_sector_ids(user)
-    if not sector_ids:
-        return Incident.objects.none()
-    # The same rule as a bulletin's audience: the sectors, then (if any) the boroughs of one's premises.
-    borough_ids = list(user.organisation.boroughs.values_list("pk", flat=True)) if user.organisation_id else []
-    in_sectors = Incident.objects.filter(Q(sectors__in=sector_ids) | Q(sectors__isnull=True))
-    in_boroughs = Incident.objects.filter(Q(boroughs__in=borough_ids) | Q(boroughs__isnull=True))
-    return Incident.objects.filter(pk__in=in_sectors.values("pk")).filter(pk__in=in_boroughs.values("pk"))
+def access_bulletin(user, pk: int) -> Bulletin:
+    """A bulletin the user may read (with what its page shows)."""
+    return get_object_or_404(visible_bulletins(user).select_related("author", "incident", "supersedes"), pk=pk)
+
+
+def access_acknowledgeable(user, pk: int) -> Bulletin:
+    """A bulletin that asked this user (a recipient) to acknowledge it."""
+    bulletin = get_object_or_404(visible_bulletins(user), pk=pk)
+    if not bulletin.ack_requested or selectors.delivery_for(user, bulletin) is None:
+        raise PermissionDenied("This bulletin does not ask you for an acknowledgement.")
+    return bulletin
+
+
+def access_incident(user, pk: int) -> Incident:
+    """An incident whose audience the user is in (officers: any)."""
+    return get_object_or_404(visible_incidents(user).select_related("opened_by"), pk=pk)
+
+
+# Loaders for officers ----------------------------------------------------------------------------------------
+
+
+def access_managed_bulletin(user, pk: int) -> Bulletin:
+    """Any bulletin, for an officer to publish, schedule or report on."""
+    _require_officer(user)
+    return get_object_or_404(Bulletin, pk=pk)
+
+
+def access_report(user, pk: int) -> Bulletin:
+    """Any bulletin with its read and acknowledged counts, for an officer's delivery report."""
+    _require_officer(user)
+    return get_object_or_404(selectors.officer_bulletins(), pk=pk)
+
+
+def access_draft(user, pk: int) -> Bulletin:
+    """A bulletin an officer may still edit: a draft, or scheduled but not yet published."""
+    _require_officer(user)
+    return get_object_or_404(Bulletin.objects.editable(), pk=pk)
+
+
+def access_supersedable(pk: int) -> Bulletin:
+    """A published bulletin nothing supersedes yet (a second successor would split the audience's attention)."""
+    return get_object_or_404(selectors.supersedable(), pk=pk)
+
+
+def access_managed_incident(user, pk: int) -> Incident:
+    """Any incident, for an officer to post an update to or resolve."""
+    _require_officer(user)
+    return get_object_or_404(Incident, pk=pk)

@@ -1,11 +1,24 @@
-"""Reads that several views share."""
+"""Reads that views, the live socket and services share. Who may see what is ``audience``'s to say; these
+narrow, order and annotate what it allows."""
+
+from datetime import datetime
+from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils import timezone
 
-from messaging.bulletins.models import Bulletin, Delivery
+from messaging.bulletins.audience import Audience, recipients, visible_bulletins, visible_incidents
+from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
+from messaging.bulletins.payloads import bulletin_payload, make_cursor
+from sectors.models import Organisation
+
+REPLAY_LIMIT = 100
 
 
-def inbox_for(user, *, kind: str = "", severity: str = "") -> QuerySet:
+# A user's own deliveries -------------------------------------------------------------------------------------
+
+
+def inbox_for(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery]:
     """The user's deliveries, unread first then newest, with their bulletins: one query per page."""
     deliveries = Delivery.objects.filter(user=user, bulletin__published_at__isnull=False).select_related("bulletin")
     if kind:
@@ -20,7 +33,64 @@ def unread_count(user) -> int:
     return Delivery.objects.filter(user=user, read_at__isnull=True, bulletin__published_at__isnull=False).count()
 
 
-def officer_bulletins() -> QuerySet:
+def delivery_for(user, bulletin: Bulletin) -> Delivery | None:
+    """The user's delivery of this bulletin: None for someone it was not published to (officers included)."""
+    return Delivery.objects.filter(bulletin=bulletin, user=user).first() if user.is_authenticated else None
+
+
+# What a reader sees ------------------------------------------------------------------------------------------
+
+
+def incidents_for(user) -> QuerySet[Incident]:
+    """The incidents list: active first, then newest."""
+    return visible_incidents(user).select_related("opened_by").order_by("status", "-opened_at")
+
+
+def timeline(incident: Incident, *, user) -> QuerySet[Bulletin]:
+    """The incident's published updates this user may read, newest first."""
+    return (
+        visible_bulletins(user).published().filter(incident=incident)
+        .select_related("author").order_by("-published_at", "-pk")
+    )
+
+
+def successor_for(user, bulletin: Bulletin) -> Bulletin | None:
+    """The bulletin superseding this one, if the reader may see it: a draft's title is nobody's business yet
+    (but the officers')."""
+    return visible_bulletins(user).filter(supersedes=bulletin).first()
+
+
+def replay_for(user, cursor: tuple[datetime, int]) -> list[dict[str, Any]]:
+    """Payloads of the bulletins published to ``user`` after ``cursor``, oldest first, at most REPLAY_LIMIT."""
+    published_at, bulletin_id = cursor
+    after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
+    bulletins = visible_bulletins(user).published().filter(after).order_by("published_at", "pk")[:REPLAY_LIMIT]
+    return [bulletin_payload(bulletin) for bulletin in bulletins]
+
+
+def latest_cursor_for(user) -> str:
+    """Where a client with no history starts: the newest bulletin published to ``user``, or now if none was,
+    so that even a first-time client replays what it misses while disconnected."""
+    latest = (
+        visible_bulletins(user).published().order_by("-published_at", "-pk").values_list("published_at", "pk")
+        .first()
+    )
+    return make_cursor(*latest) if latest else make_cursor(timezone.now(), 0)
+
+
+# Officers ----------------------------------------------------------------------------------------------------
+
+
+def audience_preview(audience: Audience) -> dict[str, int]:
+    """How many members and organisations a bulletin with this audience would reach."""
+    users = recipients(audience)
+    return {
+        "members": users.count(),
+        "organisations": Organisation.objects.filter(people__in=users).distinct().count(),
+    }
+
+
+def officer_bulletins() -> QuerySet[Bulletin]:
     """Every bulletin with its reach, read and acknowledged counts, in one query."""
     return Bulletin.objects.select_related("author", "incident").annotate(
         read=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)),
@@ -28,5 +98,20 @@ def officer_bulletins() -> QuerySet:
     )
 
 
-def timeline(incident) -> QuerySet:
-    return incident.updates.published().select_related("author").order_by("-published_at", "-pk")
+def supersedable() -> QuerySet[Bulletin]:
+    """Published bulletins that no other bulletin (draft or not) supersedes yet."""
+    return Bulletin.objects.published().filter(superseded_by__isnull=True)
+
+
+def delivery_report(bulletin: Bulletin) -> QuerySet[Delivery]:
+    """Who received it, by organisation, those yet to acknowledge first."""
+    return (
+        Delivery.objects.filter(bulletin=bulletin)
+        .select_related("user__organisation")
+        .order_by("acknowledged_at", "user__organisation__name", "user__display_name")
+    )
+
+
+def member_feedback() -> QuerySet[Feedback]:
+    """Members' replies to bulletins, newest first."""
+    return Feedback.objects.select_related("bulletin", "author__organisation").order_by("-created_at")

@@ -1,54 +1,78 @@
 """Actions on bulletins and incidents that span several objects; each runs in one transaction."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from audit.services import record
 from common.actions import ActionRefused
+from messaging.bulletins.audience import Audience, recipients
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
-from sectors.models import Borough, Membership, Organisation, Sector
+from messaging.bulletins.selectors import delivery_for
+from messaging.bulletins.tasks import send_bulletin_emails
+from messaging.bulletins.transport import broadcast_bulletin
+from sectors.models import Borough, Sector
 
 DELIVERY_BATCH = 2000
+ANOTHER_SUCCESSOR = "Another draft already supersedes that bulletin; edit that draft instead."
 
 
 class BulletinError(ActionRefused):
     """An action that cannot be done in the bulletin's current state; the message says why."""
 
 
-def resolve_audience(*, everyone: bool, sectors: Iterable[Sector], boroughs: Iterable[Borough]) -> QuerySet:
-    """The recipients: approved members of the chosen sectors (every sector when ``everyone``), narrowed to
-    people whose organisation has premises in one of the chosen boroughs when any borough is chosen."""
-    memberships = Membership.objects.approved().filter(user__is_active=True)
-    if not everyone:
-        memberships = memberships.filter(sector__in=list(sectors))
-    users = User.objects.filter(pk__in=memberships.values("user_id"))
-    borough_list = list(boroughs)
-    if borough_list:
-        users = users.filter(organisation__boroughs__in=borough_list)
-    return users.distinct()
-
-
-def bulletin_audience(bulletin: Bulletin) -> QuerySet:
-    return resolve_audience(everyone=bulletin.everyone, sectors=bulletin.sectors.all(),
-                            boroughs=bulletin.boroughs.all())
-
-
-def audience_preview(*, everyone: bool, sectors: Iterable[Sector], boroughs: Iterable[Borough]) -> dict[str, int]:
-    """How many members and organisations a bulletin with this audience would reach."""
-    users = resolve_audience(everyone=everyone, sectors=sectors, boroughs=boroughs)
-    return {
-        "members": users.count(),
-        "organisations": Organisation.objects.filter(people__in=users).distinct().count(),
-    }
+def _check_content(content: dict[str, Any]) -> None:
+    unknown = set(content) - set(Bulletin.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a bulletin's content: {', '.join(sorted(unknown))}")
 
 
 @transaction.atomic
-def publish_bulletin(bulletin: Bulletin, *, by, only_if_due=None) -> int:
+def create_draft(*, by, sectors: Iterable[Sector], boroughs: Iterable[Borough], supersedes: Bulletin | None = None,
+                 **content: Any) -> Bulletin:
+    """A new draft by an officer; ``content`` is Bulletin.CONTENT_FIELDS (title and body at least). With
+    ``supersedes``, the draft will replace that published bulletin when it is published; only one may."""
+    _check_content(content)
+    if supersedes is not None:
+        # Under the old bulletin's row lock: of two officers drafting its update at once, the second is told.
+        supersedes = Bulletin.objects.select_for_update().get(pk=supersedes.pk)
+        if Bulletin.objects.filter(supersedes=supersedes).exists():
+            raise BulletinError(ANOTHER_SUCCESSOR)
+    bulletin = Bulletin(author=by, supersedes=supersedes, **content)
+    try:
+        with transaction.atomic():
+            bulletin.save()
+    except IntegrityError:  # the one-to-one on supersedes, where the lock above is not a real lock (SQLite)
+        raise BulletinError(ANOTHER_SUCCESSOR) from None
+    bulletin.sectors.set(sectors)
+    bulletin.boroughs.set(boroughs)
+    record(by, "bulletin.draft_create", bulletin, supersedes=supersedes.pk if supersedes else None)
+    return bulletin
+
+
+@transaction.atomic
+def update_draft(bulletin: Bulletin, *, by, sectors: Iterable[Sector], boroughs: Iterable[Borough],
+                 **content: Any) -> Bulletin:
+    """Save an officer's changes to a draft (or scheduled) bulletin, keeping its status and schedule. Refused
+    if it was published since the form was loaded."""
+    _check_content(content)
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not bulletin.is_editable:
+        raise BulletinError("This bulletin was published meanwhile; your changes were not saved.")
+    for field, value in content.items():
+        setattr(bulletin, field, value)
+    bulletin.save(update_fields=[*content, "updated_at"])
+    bulletin.sectors.set(sectors)
+    bulletin.boroughs.set(boroughs)
+    record(by, "bulletin.draft_update", bulletin)
+    return bulletin
+
+
+@transaction.atomic
+def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = None) -> int:
     """Publish now: one Delivery per recipient (bulk, unique), audit entry; after commit the e-mail fan-out
     is queued and the live push sent. Returns the number of recipients. With only_if_due (the scheduler),
     publish only if, under the row lock, the bulletin is still scheduled for no later than that time."""
@@ -60,7 +84,7 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due=None) -> int:
     if only_if_due is not None and not still_due:
         raise BulletinError("This bulletin is no longer due.")
     now = timezone.now()
-    recipient_ids = list(bulletin_audience(bulletin).values_list("pk", flat=True))
+    recipient_ids = list(recipients(Audience.of(bulletin)).values_list("pk", flat=True))
     deliveries = (Delivery(bulletin=bulletin, user_id=user_id, created_at=now) for user_id in recipient_ids)
     Delivery.objects.bulk_create(deliveries, batch_size=DELIVERY_BATCH, ignore_conflicts=True)
     bulletin.status = Bulletin.Status.PUBLISHED
@@ -76,15 +100,12 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due=None) -> int:
 
 
 def _after_publish(bulletin_id: int) -> None:
-    from messaging.bulletins.live import broadcast_bulletin
-    from messaging.bulletins.tasks import send_bulletin_emails
-
     send_bulletin_emails.enqueue(bulletin_id)
     broadcast_bulletin(bulletin_id)
 
 
 @transaction.atomic
-def schedule_bulletin(bulletin: Bulletin, *, when, by) -> None:
+def schedule_bulletin(bulletin: Bulletin, *, when: datetime, by) -> Bulletin:
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.is_published:
         raise BulletinError("This bulletin has already been published.")
@@ -94,9 +115,10 @@ def schedule_bulletin(bulletin: Bulletin, *, when, by) -> None:
     bulletin.scheduled_for = when
     bulletin.save(update_fields=["status", "scheduled_for", "updated_at"])
     record(by, "bulletin.schedule", bulletin, scheduled_for=when.isoformat())
+    return bulletin
 
 
-def publish_due(now=None) -> list[int]:
+def publish_due(now: datetime | None = None) -> list[int]:
     """Publish every scheduled bulletin whose time has come. Safe to run every minute, and twice at once:
     each bulletin is locked and re-checked inside publish_bulletin."""
     published = []
@@ -113,8 +135,6 @@ def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[i
     """Enqueue the e-mail fan-out again for bulletins published a while ago with recipients not yet e-mailed:
     the recovery for a worker that died mid-run (its task stays "running" for ever). Safe to repeat: workers
     lock each delivery, so two tasks for one bulletin share the work and never send a message twice."""
-    from messaging.bulletins.tasks import send_bulletin_emails
-
     cutoff = timezone.now() - older_than
     # A fan-out that has not finished in a day will not (its messages keep failing): leave it to the report.
     bulletin_ids = list(
@@ -127,11 +147,33 @@ def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[i
     return bulletin_ids
 
 
-def mark_read(bulletin: Bulletin, user) -> None:
-    Delivery.objects.filter(bulletin=bulletin, user=user, read_at__isnull=True).update(read_at=timezone.now())
+@transaction.atomic
+def expire_ended(now: datetime | None = None) -> int:
+    """Mark expired the published bulletins whose event window has ended; returns how many. They stay in their
+    readers' inboxes as before: expiry only says the event is over. Safe to run every minute, and twice at
+    once: the rows are locked, so a second run finds them expired already and records nothing."""
+    now = now or timezone.now()
+    ended = list(Bulletin.objects.ended(now).select_for_update().order_by("pk"))
+    Bulletin.objects.filter(pk__in=[bulletin.pk for bulletin in ended]).update(
+        status=Bulletin.Status.EXPIRED, updated_at=now
+    )
+    for bulletin in ended:
+        record(None, "bulletin.expire", bulletin, ends_at=bulletin.ends_at.isoformat())
+    return len(ended)
 
 
-def acknowledge(bulletin: Bulletin, user) -> bool:
+def mark_read(bulletin: Bulletin, *, user) -> Delivery | None:
+    """The user opened the bulletin: record the first read. Returns their delivery as it now is (None if it was
+    not published to them, as for officers)."""
+    delivery = delivery_for(user, bulletin)
+    if delivery is not None and delivery.read_at is None:
+        delivery.read_at = timezone.now()
+        # Only if still unread: two tabs opening it at once keep the first time.
+        Delivery.objects.filter(pk=delivery.pk, read_at__isnull=True).update(read_at=delivery.read_at)
+    return delivery
+
+
+def acknowledge(bulletin: Bulletin, *, user) -> bool:
     """Record the acknowledgement (and the read). Idempotent: True only the first time."""
     now = timezone.now()
     Delivery.objects.filter(bulletin=bulletin, user=user, read_at__isnull=True).update(read_at=now)
@@ -142,12 +184,13 @@ def acknowledge(bulletin: Bulletin, user) -> bool:
     )
 
 
-def leave_feedback(bulletin: Bulletin, user, body: str) -> Feedback:
+def leave_feedback(bulletin: Bulletin, *, user, body: str) -> Feedback:
+    """A member's reply to the police liaison team; only officers see it."""
     return Feedback.objects.create(bulletin=bulletin, author=user, body=body)
 
 
 @transaction.atomic
-def open_incident(*, title: str, sectors, boroughs, by) -> Incident:
+def open_incident(*, title: str, sectors: Iterable[Sector], boroughs: Iterable[Borough], by) -> Incident:
     incident = Incident.objects.create(title=title, opened_by=by)
     incident.sectors.set(sectors)
     incident.boroughs.set(boroughs)
@@ -162,16 +205,13 @@ def post_incident_update(incident: Incident, *, title: str, body: str, severity:
     incident = Incident.objects.select_for_update().get(pk=incident.pk)  # one resolve wins
     if not incident.is_active:
         raise BulletinError("This incident is resolved; open a new one.")
+    audience = Audience.of_incident(incident)
     update = Bulletin.objects.create(
         kind=Bulletin.Kind.INCIDENT_UPDATE, severity=severity, title=title, body=body, author=by,
-        incident=incident, marking=marking,
+        incident=incident, marking=marking, everyone=audience.everyone,
     )
-    sectors = list(incident.sectors.all())
-    update.sectors.set(sectors)
-    update.boroughs.set(incident.boroughs.all())
-    if not sectors:
-        update.everyone = True
-        update.save(update_fields=["everyone"])
+    update.sectors.set(audience.sector_ids)
+    update.boroughs.set(audience.borough_ids)
     publish_bulletin(update, by=by)
     return update
 

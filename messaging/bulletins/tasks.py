@@ -3,32 +3,25 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
-from accounts.roles import OFFICERS
-from sectors.models import Membership
+from common.text import email_subject
+from messaging.bulletins.audience import still_entitled
+from messaging.bulletins.models import Bulletin, Delivery
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
 
-def _claim_next(bulletin_id: int, skip: set[int]):
+def _claim_next(bulletin_id: int, skip: set[int]) -> Delivery | None:
     """The next delivery still to e-mail, locked so that two workers never take the same row."""
-    from messaging.bulletins.models import Delivery
-
     pending = (
-        Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True)
-        # Someone suspended or deactivated since the publish gets no e-mail.
-        .filter(user__is_active=True)
-        .filter(Exists(Membership.objects.approved().filter(user=OuterRef("user")))
-                | Exists(Group.objects.filter(name=OFFICERS, user=OuterRef("user"))))
+        still_entitled(Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True))
         .exclude(pk__in=skip)
         .select_related("user")
         .order_by("pk")
@@ -38,15 +31,12 @@ def _claim_next(bulletin_id: int, skip: set[int]):
     return pending.first()
 
 
-def render_email(bulletin, delivery) -> EmailMessage:
+def render_email(bulletin: Bulletin, delivery: Delivery) -> EmailMessage:
     """OFFICIAL-SENSITIVE bulletins never travel in an e-mail body: the mail only says one is waiting."""
     context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url()}
-    # One line, whatever the title holds: a newline in a header would stop the message altogether.
-    title = " ".join(bulletin.title.split())
-    subject = (
-        "[The Hub] A bulletin is waiting for you"
-        if bulletin.is_sensitive
-        else f"[The Hub] {bulletin.get_severity_display()}: {title}"
+    subject = email_subject(
+        "A bulletin is waiting for you" if bulletin.is_sensitive
+        else f"{bulletin.get_severity_display()}: {bulletin.title}"
     )
     body = render_to_string("bulletins/email/bulletin.txt", context)
     return EmailMessage(subject=subject, body=body, to=[delivery.user.email])
@@ -62,8 +52,6 @@ def send_bulletin_emails(bulletin_id: int, attempt: int = 1) -> int:
     never take the same row. A failed send stays unmarked; the task re-enqueues itself to retry, a bounded
     number of times.
     """
-    from messaging.bulletins.models import Bulletin, Delivery
-
     bulletin = Bulletin.objects.get(pk=bulletin_id)
     sent = 0
     failed: set[int] = set()

@@ -1,18 +1,20 @@
+"""The bulletin publisher's pages. Each view asks ``permissions`` for its object (one loader) and does its
+writing through ``services`` (one action); who may see what is never decided here."""
+
 import csv
-import re
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, FormView, ListView, UpdateView, View
-from django.views.generic.edit import CreateView
+from django.shortcuts import redirect
+from django.views.generic import FormView, ListView, TemplateView, View
 
 from common.actions import attempt
+from common.params import object_id
 from common.ratelimits import RateLimitedFormMixin
-from messaging.bulletins import permissions, selectors, services
+from messaging.bulletins import exports, permissions, selectors, services
+from messaging.bulletins.audience import Audience
 from messaging.bulletins.forms import (
     BulletinForm,
     FeedbackForm,
@@ -21,19 +23,49 @@ from messaging.bulletins.forms import (
     ResolveIncidentForm,
     ScheduleForm,
 )
-from messaging.bulletins.models import Bulletin, Delivery, Incident
+from messaging.bulletins.models import Bulletin
 
 
-class MemberRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+class BulletinsMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Views look up their objects in load(), which runs only after the role check, so someone outside the
+    bulletins learns nothing about which ids exist."""
+
+    def load(self, request, **kwargs) -> None:
+        """Find the view's objects (raising 404 or 403); nothing to find by default."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.test_func():
+            return self.handle_no_permission()
+        method = request.method.lower()
+        if method in self.http_method_names and hasattr(self, method):  # one it does not answer stays a 405
+            self.load(request, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MemberRequiredMixin(BulletinsMixin):
     """Approved members (of any sector) and officers."""
 
     def test_func(self) -> bool:
         return permissions.can_read_bulletins(self.request.user)
 
 
-class OfficerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+class OfficerRequiredMixin(BulletinsMixin):
     def test_func(self) -> bool:
         return permissions.can_publish(self.request.user)
+
+
+class FormPageMixin:
+    """The one page for a short form that is normally filled in elsewhere (the bulletin's or incident's page)
+    and shown on its own only to say what was wrong."""
+
+    template_name = "bulletins/form_page.html"
+    submit_label = "Submit"
+
+    def heading(self) -> str:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.heading(), submit_label=self.submit_label, **kwargs)
 
 
 # Members ---------------------------------------------------------------------------------------------------
@@ -60,82 +92,68 @@ class InboxView(MemberRequiredMixin, ListView):
         return context
 
 
-class BulletinDetailView(MemberRequiredMixin, DetailView):
+class BulletinDetailView(MemberRequiredMixin, TemplateView):
     template_name = "bulletins/detail.html"
-    context_object_name = "bulletin"
 
-    def get_queryset(self):
-        return permissions.visible_bulletins(self.request.user).select_related("author", "incident", "supersedes")
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_bulletin(request.user, kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        self.delivery = permissions.delivery_for(request.user, self.object)
-        fragment = request.GET.get("fragment") == "update"
-        # The live client fetches the fragment on its own: that is not the member reading it.
-        if self.delivery and not self.delivery.read_at and not fragment:
-            services.mark_read(self.object, request.user)
-            self.delivery.refresh_from_db()
-        if fragment:
-            # The live client inserts this into an open incident timeline.
-            return self.response_class(request, ["bulletins/_update.html"], {"update": self.object})
-        return self.render_to_response(self.get_context_data(object=self.object))
+        if request.GET.get("fragment") == "update":
+            # The live client inserts this into an open incident timeline: that is not the member reading it.
+            return self.response_class(request, ["bulletins/_update.html"], {"update": self.bulletin})
+        self.delivery = services.mark_read(self.bulletin, user=request.user)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        bulletin = self.object
-        # Only a published successor the reader may see: a draft's title is nobody's business yet.
-        successor = getattr(bulletin, "superseded_by", None)
-        if successor and not permissions.visible_bulletins(self.request.user).filter(pk=successor.pk).exists():
-            successor = None
+        bulletin = self.bulletin
+        is_officer = permissions.can_publish(self.request.user)
         context.update(
-            successor=successor,
+            bulletin=bulletin,
+            successor=selectors.successor_for(self.request.user, bulletin),
             delivery=self.delivery,
             feedback_form=FeedbackForm(),
-            is_officer=permissions.can_publish(self.request.user),
-            sectors=bulletin.sectors.all(),
-            boroughs=bulletin.boroughs.all(),
+            is_officer=is_officer,
         )
-        if context["is_officer"]:
-            context["preview"] = services.audience_preview(
-                everyone=bulletin.everyone, sectors=context["sectors"], boroughs=context["boroughs"]
-            )
-            context["schedule_form"] = ScheduleForm()
+        if is_officer:
+            sectors, boroughs = list(bulletin.sectors.all()), list(bulletin.boroughs.all())
+            audience = Audience.chosen(everyone=bulletin.everyone, sectors=sectors, boroughs=boroughs)
+            context.update(sectors=sectors, boroughs=boroughs, preview=selectors.audience_preview(audience),
+                           schedule_form=ScheduleForm())
         return context
 
 
 class AcknowledgeView(MemberRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_acknowledgeable(request.user, kwargs["pk"])
+
     def post(self, request, pk: int):
-        bulletin = get_object_or_404(permissions.visible_bulletins(request.user), pk=pk)
-        if not bulletin.ack_requested or not permissions.delivery_for(request.user, bulletin):
-            raise PermissionDenied("This bulletin does not ask you for an acknowledgement.")
-        if services.acknowledge(bulletin, request.user):
+        if services.acknowledge(self.bulletin, user=request.user):
             messages.success(request, "Thank you: your acknowledgement is recorded.")
         else:
             messages.info(request, "You had already acknowledged this bulletin.")
-        return redirect(bulletin)
+        return redirect(self.bulletin)
 
 
-class FeedbackView(RateLimitedFormMixin, MemberRequiredMixin, FormView):
+class FeedbackView(RateLimitedFormMixin, MemberRequiredMixin, FormPageMixin, FormView):
     rate_limit_action = "post"
     form_class = FeedbackForm
-    template_name = "bulletins/feedback_form.html"
+    submit_label = "Send reply"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_read_bulletins(request.user):
-            return self.handle_no_permission()
-        self.bulletin = get_object_or_404(permissions.visible_bulletins(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_bulletin(request.user, kwargs["pk"])
+
+    def heading(self) -> str:
+        return self.bulletin.title
 
     def get(self, request, *args, **kwargs):
         return redirect(self.bulletin)
 
     def form_valid(self, form):
-        services.leave_feedback(self.bulletin, self.request.user, form.cleaned_data["body"])
+        services.leave_feedback(self.bulletin, user=self.request.user, body=form.cleaned_data["body"])
         messages.success(self.request, "Your reply has gone to the police liaison team.")
         return redirect(self.bulletin)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(bulletin=self.bulletin, **kwargs)
 
 
 class IncidentListView(MemberRequiredMixin, ListView):
@@ -144,25 +162,20 @@ class IncidentListView(MemberRequiredMixin, ListView):
     context_object_name = "incidents"
 
     def get_queryset(self):
-        return permissions.visible_incidents(self.request.user).select_related("opened_by").order_by(
-            "status", "-opened_at"
-        )
+        return selectors.incidents_for(self.request.user)
 
 
-class IncidentDetailView(MemberRequiredMixin, DetailView):
+class IncidentDetailView(MemberRequiredMixin, TemplateView):
     template_name = "bulletins/incident_detail.html"
-    context_object_name = "incident"
 
-    def get_queryset(self):
-        return permissions.visible_incidents(self.request.user).select_related("opened_by")
+    def load(self, request, **kwargs) -> None:
+        self.incident = permissions.access_incident(request.user, kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        updates = selectors.timeline(self.object)
-        if not permissions.can_publish(self.request.user):
-            updates = updates.filter(deliveries__user=self.request.user)
         context.update(
-            updates=updates,
+            incident=self.incident,
+            updates=selectors.timeline(self.incident, user=self.request.user),
             is_officer=permissions.can_publish(self.request.user),
             update_form=IncidentUpdateForm(),
             resolve_form=ResolveIncidentForm(),
@@ -182,139 +195,101 @@ class OfficerBulletinListView(OfficerRequiredMixin, ListView):
         return selectors.officer_bulletins().order_by("-created_at")
 
 
-def supersedable():
-    """Published bulletins that no other bulletin (draft or not) supersedes yet."""
-    return Bulletin.objects.published().filter(superseded_by__isnull=True)
+class BulletinCreateView(OfficerRequiredMixin, FormView):
+    """A new draft; ?supersedes=<id> (and the form's hidden field) starts an update to a published bulletin."""
 
-
-class BulletinCreateView(OfficerRequiredMixin, CreateView):
     form_class = BulletinForm
     template_name = "bulletins/form.html"
+
+    def load(self, request, **kwargs) -> None:
+        params = request.POST if request.method == "POST" else request.GET
+        pk = object_id(params.get("supersedes"))
+        self.supersedes = permissions.access_supersedable(pk) if pk is not None else None
 
     def get_initial(self):
-        initial = super().get_initial()
-        supersedes = self.request.GET.get("supersedes", "")
-        if re.fullmatch(r"[0-9]{1,18}", supersedes):
-            old = get_object_or_404(supersedable(), pk=supersedes)
-            self.supersedes = old
-            initial.update(
-                kind=old.kind, severity=old.severity, title=f"Update: {old.title}", body=old.body,
-                everyone=old.everyone, sectors=old.sectors.all(), boroughs=old.boroughs.all(),
-                starts_at=old.starts_at, ends_at=old.ends_at, location=old.location, marking=old.marking,
-                ack_requested=old.ack_requested,
-            )
-        return initial
+        return self.supersedes.successor_initial() if self.supersedes else super().get_initial()
 
     def form_valid(self, form):
-        form.instance.author = self.request.user
-        supersedes = self.request.POST.get("supersedes", "")
-        if re.fullmatch(r"[0-9]{1,18}", supersedes):
-            form.instance.supersedes = get_object_or_404(supersedable(), pk=supersedes)
         try:
-            with transaction.atomic():
-                response = super().form_valid(form)
-        except IntegrityError:
-            form.add_error(None, "Another draft already supersedes that bulletin; edit that draft instead.")
+            bulletin = services.create_draft(by=self.request.user, supersedes=self.supersedes, **form.cleaned_data)
+        except services.BulletinError as error:
+            form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, "Draft saved. Check the audience below, then publish or schedule it.")
-        return response
+        return redirect(bulletin)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(supersedes=getattr(self, "supersedes", None), **kwargs)
+        return super().get_context_data(supersedes=self.supersedes, **kwargs)
 
 
-class BulletinUpdateView(OfficerRequiredMixin, UpdateView):
+class BulletinUpdateView(OfficerRequiredMixin, FormView):
     form_class = BulletinForm
     template_name = "bulletins/form.html"
 
-    def get_queryset(self):
-        return Bulletin.objects.filter(status__in=[Bulletin.Status.DRAFT, Bulletin.Status.SCHEDULED])
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_draft(request.user, kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.bulletin}
 
     def form_valid(self, form):
-        with transaction.atomic():
-            # Publishing may have happened since the form was loaded: re-check under the row lock.
-            locked = Bulletin.objects.select_for_update().get(pk=self.object.pk)
-            if locked.status not in {Bulletin.Status.DRAFT, Bulletin.Status.SCHEDULED}:
-                messages.error(self.request, "This bulletin was published meanwhile; your changes were not saved.")
-                return redirect(locked)
-            form.instance.status, form.instance.scheduled_for = locked.status, locked.scheduled_for
-            response = super().form_valid(form)
-        messages.success(self.request, "Draft saved.")
-        return response
+        # Publishing may have happened since the form was loaded: the service re-checks under the row lock.
+        attempt(self.request, lambda: services.update_draft(self.bulletin, by=self.request.user, **form.cleaned_data),
+                "Draft saved.")
+        return redirect(self.bulletin)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.bulletin, **kwargs)
 
 
 class PublishView(OfficerRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
+
     def post(self, request, pk: int):
-        bulletin = get_object_or_404(Bulletin, pk=pk)
-        attempt(request, lambda: services.publish_bulletin(bulletin, by=request.user),
+        attempt(request, lambda: services.publish_bulletin(self.bulletin, by=request.user),
                 lambda count: f"Published to {count} member{'s' if count != 1 else ''}.")
-        return redirect(bulletin)
+        return redirect(self.bulletin)
 
 
 class ScheduleView(OfficerRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
+
     def post(self, request, pk: int):
-        bulletin = get_object_or_404(Bulletin, pk=pk)
         form = ScheduleForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["when"]))
-            return redirect(bulletin)
-        attempt(request, lambda: services.schedule_bulletin(bulletin, when=form.cleaned_data["when"], by=request.user),
+            return redirect(self.bulletin)
+        attempt(request, lambda: services.schedule_bulletin(self.bulletin, when=form.cleaned_data["when"],
+                                                            by=request.user),
                 "Scheduled.")
-        return redirect(bulletin)
+        return redirect(self.bulletin)
 
 
-class DeliveryReportView(OfficerRequiredMixin, DetailView):
+class DeliveryReportView(OfficerRequiredMixin, TemplateView):
     """Who has received, read and acknowledged a bulletin, by organisation; ?format=csv to download."""
 
     template_name = "bulletins/report.html"
-    context_object_name = "bulletin"
     paginate_by = 50
 
-    def get_queryset(self):
-        return selectors.officer_bulletins()
-
-    def deliveries(self):
-        return (
-            Delivery.objects.filter(bulletin=self.object)
-            .select_related("user__organisation")
-            .order_by("acknowledged_at", "user__organisation__name", "user__display_name")
-        )
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_report(request.user, kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
         if request.GET.get("format") == "csv":
-            return self.csv_response()
-        return self.render_to_response(self.get_context_data(object=self.object))
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="bulletin-{self.bulletin.pk}-deliveries.csv"'
+            exports.write_delivery_report(csv.writer(response), selectors.delivery_report(self.bulletin))
+            return response
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from django.core.paginator import Paginator
-
         context = super().get_context_data(**kwargs)
-        page = Paginator(self.deliveries(), self.paginate_by).get_page(self.request.GET.get("page"))
-        context.update(page_obj=page, deliveries=page.object_list)
+        page = Paginator(selectors.delivery_report(self.bulletin), self.paginate_by).get_page(
+            self.request.GET.get("page"))
+        context.update(bulletin=self.bulletin, page_obj=page, deliveries=page.object_list)
         return context
-
-    def csv_response(self) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="bulletin-{self.object.pk}-deliveries.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["organisation", "member", "email", "emailed_at", "read_at", "acknowledged_at"])
-        for delivery in self.deliveries().iterator(chunk_size=2000):
-            organisation = delivery.user.organisation.name if delivery.user.organisation else ""
-            writer.writerow([
-                _csv_safe(organisation), _csv_safe(delivery.user.display_name), _csv_safe(delivery.user.email),
-                _iso(delivery.emailed_at), _iso(delivery.read_at), _iso(delivery.acknowledged_at),
-            ])
-        return response
-
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def _csv_safe(text: str) -> str:
-    # Spreadsheet programs run cells that start with these as formulas.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
 class FeedbackListView(OfficerRequiredMixin, ListView):
@@ -323,14 +298,15 @@ class FeedbackListView(OfficerRequiredMixin, ListView):
     context_object_name = "feedback"
 
     def get_queryset(self):
-        from messaging.bulletins.models import Feedback
-
-        return Feedback.objects.select_related("bulletin", "author__organisation").order_by("-created_at")
+        return selectors.member_feedback()
 
 
-class IncidentCreateView(OfficerRequiredMixin, FormView):
+class IncidentCreateView(OfficerRequiredMixin, FormPageMixin, FormView):
     form_class = IncidentForm
-    template_name = "bulletins/incident_form.html"
+    submit_label = "Open the incident"
+
+    def heading(self) -> str:
+        return "Open an incident"
 
     def form_valid(self, form):
         incident = services.open_incident(
@@ -341,15 +317,15 @@ class IncidentCreateView(OfficerRequiredMixin, FormView):
         return redirect(incident)
 
 
-class IncidentUpdateView(OfficerRequiredMixin, FormView):
+class IncidentUpdateView(OfficerRequiredMixin, FormPageMixin, FormView):
     form_class = IncidentUpdateForm
-    template_name = "bulletins/incident_update_form.html"
+    submit_label = "Publish update"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_publish(request.user):
-            return self.handle_no_permission()
-        self.incident = get_object_or_404(Incident, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def load(self, request, **kwargs) -> None:
+        self.incident = permissions.access_managed_incident(request.user, kwargs["pk"])
+
+    def heading(self) -> str:
+        return self.incident.title
 
     def form_valid(self, form):
         attempt(self.request, lambda: services.post_incident_update(self.incident, by=self.request.user,
@@ -357,13 +333,10 @@ class IncidentUpdateView(OfficerRequiredMixin, FormView):
                 "Update published.")
         return redirect(self.incident)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(incident=self.incident, **kwargs)
-
 
 class IncidentResolveView(IncidentUpdateView):
     form_class = ResolveIncidentForm
-    template_name = "bulletins/incident_resolve_form.html"
+    submit_label = "Resolve and send final update"
 
     def form_valid(self, form):
         attempt(self.request, lambda: services.resolve_incident(self.incident, body=form.cleaned_data["body"],

@@ -2,13 +2,15 @@
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import roles
 from audit.models import AuditEntry
 from messaging.board import permissions, services
-from messaging.board.models import BODY_MAX_LENGTH, Forum, Post, Report, Thread
-from tests.factories import member_of
+from messaging.board.models import BODY_MAX_LENGTH, Forum, Notification, Post, Report, Thread
+from sectors.models import Sector
+from tests.factories import UserFactory, member_of, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +21,8 @@ def moderator(people, forums):
     return people.moderator_a
 
 
-def test_done_when_flow(client, people, forums, moderator, sector_a, django_capture_on_commit_callbacks):
+def test_member_thread_waits_for_a_moderator_then_reaches_readers(client, people, forums, moderator, sector_a,
+                                                                   django_capture_on_commit_callbacks):
     # A member posts a thread: it waits for a moderator.
     client.force_login(people.member_a)
     response = client.post(reverse("board:thread_create", args=[forums.a.slug]),
@@ -208,8 +211,6 @@ def test_link_to_a_post_opens_its_page(client, people, board):
 
 
 def test_new_sector_gets_a_forum(db):
-    from sectors.models import Sector
-
     sector = Sector.objects.create(slug="waste-management", name="Waste management")
     assert Forum.objects.get(sector=sector).slug == "waste-management"
 
@@ -237,8 +238,6 @@ def test_odd_post_links_are_ignored(client, people, board):
 
 
 def test_sector_page_hides_forum_titles_from_those_who_cannot_read_the_forum(client, people, board, sector_a):
-    from tests.factories import UserFactory, with_mfa
-
     lead_only = with_mfa(UserFactory(verified=True))  # leads sector A without being a member of it
     roles.make_sector_lead(lead_only, sector_a)
     for user in (people.officer, lead_only):
@@ -266,8 +265,6 @@ def test_reserved_slugs_are_refused_in_the_admin(client, people):
 
 
 def test_recount_board_repairs_drifted_counters(people, board, forums):
-    from django.core.management import call_command
-
     Forum.objects.filter(pk=forums.a.pk).update(thread_count=7, post_count=0)
     Thread.objects.filter(pk=board.approved.pk).update(reply_count=40)
     call_command("recount_board")
@@ -288,3 +285,64 @@ def test_admin_assigns_moderators(client, people, forums):
     member_b = type(people.member_b).objects.get(pk=people.member_b.pk)
     assert not permissions.can_moderate(member_b, forums.b)
     assert not member_b.groups.filter(name=roles.MODERATORS).exists()
+
+
+def test_opening_a_thread_marks_its_notifications_read(client, people, forums, moderator,
+                                                       django_capture_on_commit_callbacks):
+    thread = services.start_thread(forums.a, author=people.member_a, title="Van parked again", body="x")
+    other = services.start_thread(forums.a, author=people.member_a, title="Another matter", body="y")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_thread(thread, by=moderator)
+        services.approve_thread(other, by=moderator)
+    unread = Notification.objects.filter(user=people.member_a, read_at__isnull=True)
+    assert unread.count() == 2
+    client.force_login(people.member_a)
+    assert client.get(f"{thread.get_absolute_url()}?page=1").status_code == 200
+    # Only the notification about this thread: the other stays for the dashboard.
+    assert list(unread.values_list("url", flat=True)) == [other.get_absolute_url()]
+    assert "was approved and is now visible" in client.get(reverse("dashboard")).content.decode()
+    # Another reader opening the thread leaves the author's notifications alone.
+    client.force_login(people.lead_a)
+    client.get(other.get_absolute_url())
+    assert unread.count() == 1
+
+
+def test_a_link_to_a_post_opens_nothing_if_the_post_is_in_another_thread(client, people, board):
+    client.force_login(people.member_a)
+    stranger = board.pending.posts.get()
+    assert client.get(f"{board.approved.get_absolute_url()}?post={stranger.pk}").status_code == 404
+
+
+def test_editing_says_whether_a_rejected_thread_went_back_to_the_queue(people, forums, moderator):
+    thread = services.start_thread(forums.a, author=people.member_a, title="Buy my alarms", body="Cheap alarms!")
+    services.reject_thread(thread, by=moderator, reason="No advertising.")
+    first = Post.objects.select_related("thread").get(thread=thread)
+    # A moderator's edit keeps it rejected; the author's own edit resubmits it.
+    assert services.edit_post(first, by=moderator, body="Edited by a moderator").resubmitted is False
+    assert first.thread.status == Thread.Status.REJECTED
+    edit = services.edit_post(first, by=people.member_a, body="What alarms work?", title="Alarm tips")
+    assert edit.resubmitted is True and edit.post == first
+    assert Thread.objects.get(pk=thread.pk).status == Thread.Status.PENDING
+    assert services.edit_post(first, by=people.member_a, body="Still waiting").resubmitted is False
+
+
+def test_a_reason_on_several_lines_still_makes_a_one_line_subject(people, forums, moderator,
+                                                                  django_capture_on_commit_callbacks):
+    thread = services.start_thread(forums.a, author=people.member_a, title="Buy my alarms", body="Cheap alarms!")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_thread(thread, by=moderator, reason="No advertising.\nRead the house rules " + "x" * 200)
+    (message,) = mail.outbox
+    assert message.subject.startswith("[The Hub] Your thread “Buy my alarms” was not approved: No advertising. Read")
+    assert "\n" not in message.subject and len(message.subject) <= len("[The Hub] ") + services.SUBJECT_LENGTH
+    assert "Read the house rules" in message.body
+
+
+def test_the_queue_pages_its_threads_and_reports_apart(client, people, board, forums, moderator):
+    for n in range(21):
+        services.start_thread(forums.a, author=people.member_a, title=f"Waiting {n}", body="x")
+    client.force_login(moderator)
+    page = client.get(reverse("board:queue")).content.decode()
+    assert 'aria-label="Pages of waiting threads"' in page and 'href="?threads=2"' in page
+    assert 'aria-label="Pages of open reports"' not in page  # one report: one page, no links
+    page = client.get(f"{reverse('board:queue')}?threads=2").content.decode()
+    assert "Page 2 of 2" in page and 'href="?threads=1"' in page

@@ -1,8 +1,13 @@
 """Permission matrix: every board view and action x every role, with the exact status."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
+from messaging.board import permissions, selectors, services
+from messaging.board.models import Forum
 from tests.conftest import ROLES, client_as
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +69,62 @@ def test_permission_matrix(client, people, forums, board, role, method, name, ta
     assert response.status_code == expected[role]
     if expected[role] == 302 and role == "anonymous":
         assert response["Location"].startswith(reverse("account_login"))
+
+
+# Each loader, called as a member of another sector (member B), then with an id or slug that doesn't exist.
+LOADERS = [
+    (permissions.access_forum, "forum_a", PermissionDenied),
+    (permissions.access_forum_to_post_in, "forum_a", PermissionDenied),
+    (permissions.access_moderated_forum, "forum_a", PermissionDenied),
+    (permissions.access_thread, "approved", Http404),
+    (permissions.access_thread_to_reply_to, "approved", Http404),
+    (permissions.access_moderated_thread, "approved", Http404),
+    (permissions.access_post, "reply", Http404),
+    (permissions.access_editable_post, "first_post", Http404),
+    (permissions.access_reportable_post, "reply", Http404),
+    (permissions.access_moderated_post, "reply", Http404),
+    (permissions.access_report, "report", Http404),
+]
+
+
+@pytest.mark.parametrize(("loader", "target", "refusal"), LOADERS, ids=[loader.__name__ for loader, _, _ in LOADERS])
+def test_loaders_refuse_a_member_of_another_sector_and_unknown_objects(people, forums, board, loader, target,
+                                                                        refusal):
+    objects = {"forum_a": forums.a.slug, "approved": board.approved.pk, "first_post": board.first_post.pk,
+               "reply": board.reply.pk, "report": board.report.pk}
+    with pytest.raises(refusal):
+        loader(people.member_b, objects[target])
+    with pytest.raises(Http404):
+        loader(people.moderator_a, "no-such-forum" if target == "forum_a" else 10**9)
+    assert loader(people.moderator_a, objects[target]).pk is not None  # and the forum's moderator gets it
+
+
+def test_loaders_within_the_sector_say_why_with_a_403(people, board):
+    for loader, target in [(permissions.access_moderated_thread, board.approved.pk),
+                           (permissions.access_moderated_post, board.reply.pk),
+                           (permissions.access_report, board.report.pk)]:
+        with pytest.raises(PermissionDenied, match="Only this forum's moderators"):
+            loader(people.member_a, target)
+    with pytest.raises(PermissionDenied, match="You can only edit your own posts"):
+        permissions.access_editable_post(people.member_a, board.reply.pk)
+    with pytest.raises(PermissionDenied, match="You can't reply to this thread."):
+        permissions.access_thread_to_reply_to(people.member_a, board.pending.pk)
+    services.set_thread_flag(board.approved, by=people.moderator_a, flag="locked", value=True)
+    with pytest.raises(PermissionDenied, match="This thread is locked: no new replies."):
+        permissions.access_thread_to_reply_to(people.member_a, board.approved.pk)
+    assert permissions.access_thread_to_reply_to(people.moderator_a, board.approved.pk) == board.approved
+
+
+def test_a_hidden_post_is_reportable_by_moderators_only(people, board):
+    services.set_post_hidden(board.reply, by=people.moderator_a, hidden=True, reason="Personal data")
+    with pytest.raises(Http404):
+        permissions.access_reportable_post(people.member_a, board.reply.pk)
+    assert permissions.access_reportable_post(people.moderator_a, board.reply.pk) == board.reply
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_forum_query_and_the_read_rule_agree_for_every_role(people, forums, board, role):
+    user = getattr(people, role) or AnonymousUser()
+    readable = set(selectors.readable_forums(user))
+    assert readable == {forum for forum in Forum.objects.all() if permissions.can_read(user, forum)}
+    assert permissions.can_use_board(user) == bool(readable)

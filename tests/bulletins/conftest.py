@@ -1,9 +1,9 @@
 import pytest
-from django.contrib.auth.models import Group
 
-from accounts import roles
-from sectors.models import Borough
-from tests.factories import OrganisationFactory, UserFactory, member_of, with_mfa
+from messaging.bulletins import services
+from messaging.bulletins.models import Bulletin
+from sectors.models import Borough, Sector
+from tests.factories import BulletinFactory, OrganisationFactory, member_of
 
 
 @pytest.fixture(autouse=True)
@@ -23,20 +23,11 @@ def camden(db):
 
 
 @pytest.fixture
-def officer(db):
-    user = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
-    user.groups.add(Group.objects.get(name=roles.OFFICERS))
-    return user
-
-
-@pytest.fixture
 def audience(db, sector_a, sector_b, westminster, camden):
     """Members placed so that "sectors A and B, in Westminster" picks exactly two people in two organisations."""
     in_westminster = OrganisationFactory(name="Westminster Retail Ltd", boroughs=[westminster])
     also_westminster = OrganisationFactory(name="Westminster Bank plc", boroughs=[westminster, camden])
     in_camden = OrganisationFactory(name="Camden Shops Ltd", boroughs=[camden])
-    from sectors.models import Sector
-
     hotels = Sector.objects.get(slug="hotels-and-hospitality")
     return {
         "retail_westminster": member_of(sector_a, organisation=in_westminster, display_name="Rita Retail"),
@@ -53,5 +44,19 @@ def committed(django_capture_on_commit_callbacks):
     def run(function, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return function(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def publish(officer, committed):
+    """Publish a new bulletin by the officer (BulletinFactory fields: title=, sectors=, ack_requested=...) through
+    the real service, as if the transaction committed."""
+
+    def run(**fields) -> Bulletin:
+        bulletin = BulletinFactory(author=officer, **fields)
+        committed(services.publish_bulletin, bulletin, by=officer)
+        bulletin.refresh_from_db()
+        return bulletin
 
     return run

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from messaging.bulletins import services
-from messaging.bulletins.models import Bulletin
 from tests.conftest import ROLES, client_as
+from tests.factories import BulletinFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +18,10 @@ OFFICER_ACTION = {role: 403 for role in ROLES} | {"anonymous": 302, "officer": 3
 
 @pytest.fixture
 def objects(people, sector_a, django_capture_on_commit_callbacks):
-    published = Bulletin.objects.create(title="To retail", body="x", author=people.officer, ack_requested=True)
-    published.sectors.set([sector_a])
+    published = BulletinFactory(title="To retail", author=people.officer, ack_requested=True, sectors=[sector_a])
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_bulletin(published, by=people.officer)
-    draft = Bulletin.objects.create(title="Draft", body="x", author=people.officer)
-    draft.sectors.set([sector_a])
+    draft = BulletinFactory(title="Draft", author=people.officer, sectors=[sector_a])
     incident = services.open_incident(title="Incident A", sectors=[sector_a], boroughs=[], by=people.officer)
     return {"published": published, "draft": draft, "incident": incident}
 
@@ -59,3 +57,16 @@ def test_permission_matrix(client, people, objects, role, method, name, target, 
     assert response.status_code == expected[role]
     if expected[role] == 302 and role == "anonymous":
         assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_incidents_follow_the_borough_rule(client, officer, audience, sector_a, camden):
+    incident = services.open_incident(title="Camden only", sectors=[sector_a], boroughs=[camden], by=officer)
+    client.force_login(audience["retail_westminster"])  # Retail, premises in Westminster only
+    assert client.get(reverse("bulletins:incident_detail", args=[incident.pk])).status_code == 404
+    client.force_login(audience["retail_camden"])
+    assert client.get(reverse("bulletins:incident_detail", args=[incident.pk])).status_code == 200
+
+
+def test_a_method_a_view_does_not_answer_is_405_before_any_lookup(client, people):
+    client.force_login(people.member_b)
+    assert client.get(reverse("bulletins:acknowledge", args=[999_999])).status_code == 405

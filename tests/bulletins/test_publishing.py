@@ -1,33 +1,24 @@
-"""The bulletin publisher: audience, publish, inbox, e-mail, acknowledgement, reports."""
+"""Publishing and reading: the audience, publish, inbox, reading, acknowledgement, feedback, reports."""
 
 import csv
 import io
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin, Delivery
-from messaging.bulletins.tasks import send_bulletin_emails
+from tests.bulletins.test_drafts import compose
 from tests.factories import member_of
 
 pytestmark = pytest.mark.django_db
 
 
-def compose(client, officer, **overrides):
-    data = {
-        "kind": "pre_planning", "severity": "advisory", "title": "March on Whitehall",
-        "body": "About **20,000** people from noon.", "marking": "official", "ack_requested": "on",
-        "location": "Whitehall", **overrides,
-    }
-    client.force_login(officer)
-    return client.post(reverse("bulletins:create"), data)
-
-
-def test_done_when_flow(client, officer, audience, sector_a, sector_b, westminster, committed):
+def test_a_bulletin_reaches_exactly_its_audience_by_inbox_and_email_and_the_report_shows_it(
+    client, officer, audience, sector_a, sector_b, westminster, committed
+):
     # The officer composes a pre-planning notice to two sectors in one borough.
     response = compose(client, officer, sectors=[sector_a.pk, sector_b.pk], boroughs=[westminster.pk])
     bulletin = Bulletin.objects.get(title="March on Whitehall")
@@ -72,10 +63,8 @@ def test_done_when_flow(client, officer, audience, sector_a, sector_b, westminst
     assert all(r["acknowledged_at"] and r["emailed_at"] for r in rows)
 
 
-def test_opening_marks_read_and_acknowledging_is_idempotent(client, officer, audience, sector_a, committed):
-    bulletin = Bulletin.objects.create(title="Ack me", body="x", author=officer, ack_requested=True)
-    bulletin.sectors.set([sector_a])
-    committed(services.publish_bulletin, bulletin, by=officer)
+def test_opening_marks_read_and_acknowledging_is_idempotent(client, audience, sector_a, publish):
+    bulletin = publish(title="Ack me", sectors=[sector_a], ack_requested=True)
     member = audience["retail_camden"]
     client.force_login(member)
     inbox = client.get(reverse("bulletins:inbox")).content.decode()
@@ -90,131 +79,32 @@ def test_opening_marks_read_and_acknowledging_is_idempotent(client, officer, aud
     assert Delivery.objects.get(pk=delivery.pk).acknowledged_at == first
 
 
-def test_unread_count_in_navigation(client, officer, audience, sector_a, committed):
+def test_the_live_fragment_does_not_mark_read(client, audience, sector_a, publish):
+    bulletin = publish(title="Fragment", sectors=[sector_a])
+    member = audience["retail_westminster"]
+    client.force_login(member)
+    client.get(bulletin.get_absolute_url() + "?fragment=update")
+    assert Delivery.objects.get(bulletin=bulletin, user=member).read_at is None
+    client.get(bulletin.get_absolute_url())
+    assert Delivery.objects.get(bulletin=bulletin, user=member).read_at is not None
+
+
+def test_mark_read_keeps_the_first_read_and_returns_the_delivery(audience, officer, sector_a, publish):
+    bulletin = publish(title="Read me", sectors=[sector_a])
+    member = audience["retail_westminster"]
+    first = services.mark_read(bulletin, user=member)
+    assert first is not None and first.read_at is not None
+    again = services.mark_read(bulletin, user=member)
+    assert again.pk == first.pk and again.read_at == first.read_at
+    assert services.mark_read(bulletin, user=officer) is None  # officers read without a delivery
+
+
+def test_unread_count_in_navigation(client, audience, sector_a, publish):
     for n in range(3):
-        bulletin = Bulletin.objects.create(title=f"B{n}", body="x", author=officer)
-        bulletin.sectors.set([sector_a])
-        committed(services.publish_bulletin, bulletin, by=officer)
+        publish(title=f"B{n}", sectors=[sector_a])
     client.force_login(audience["retail_camden"])
     page = client.get(reverse("dashboard")).content.decode()
     assert 'id="unread-count" class="badge text-bg-danger" aria-label="unread">3<' in page
-
-
-def test_email_task_run_twice_sends_once(officer, audience, sector_a, settings, committed):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    bulletin = Bulletin.objects.create(title="Once only", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
-    committed(services.publish_bulletin, bulletin, by=officer)
-    assert len(mail.outbox) == 0  # queued, not sent
-    assert send_bulletin_emails.call(bulletin.pk) == 2
-    assert send_bulletin_emails.call(bulletin.pk) == 0
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [audience["retail_westminster"].email, audience["retail_camden"].email]
-    )
-
-
-def test_worker_dying_mid_batch_leaves_the_rest_for_the_next_run(
-    officer, audience, sector_a, settings, monkeypatch, committed
-):
-    """A worker that dies mid-run has marked what it sent; the next run sends exactly the missing ones."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    bulletin = Bulletin.objects.create(title="Crash test", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
-    committed(services.publish_bulletin, bulletin, by=officer)
-
-    from messaging.bulletins import tasks
-
-    real_render = tasks.render_email
-    calls = {"n": 0}
-
-    def dying_render(bulletin, delivery):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise SystemExit("worker killed")
-        return real_render(bulletin, delivery)
-
-    monkeypatch.setattr(tasks, "render_email", dying_render)
-    with pytest.raises(SystemExit):
-        send_bulletin_emails.call(bulletin.pk)
-    assert len(mail.outbox) == 1
-    monkeypatch.setattr(tasks, "render_email", real_render)
-    assert send_bulletin_emails.call(bulletin.pk) == 1
-    assert len({m.to[0] for m in mail.outbox}) == len(mail.outbox) == 2
-
-
-def test_sensitive_bulletins_are_not_in_email_bodies(officer, audience, sector_a, committed):
-    bulletin = Bulletin.objects.create(
-        title="Named premises at risk", body="The Example Store at 1 Oxford Street", author=officer,
-        marking=Bulletin.Marking.OFFICIAL_SENSITIVE,
-    )
-    bulletin.sectors.set([sector_a])
-    committed(services.publish_bulletin, bulletin, by=officer)
-    assert len(mail.outbox) == 2
-    for message in mail.outbox:
-        assert "Oxford Street" not in message.body
-        assert "Named premises" not in message.subject + message.body
-        assert bulletin.get_absolute_url() in message.body
-
-
-def test_publish_due_is_idempotent(officer, audience, sector_a, committed):
-    bulletin = Bulletin.objects.create(title="Later", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
-    services.schedule_bulletin(bulletin, when=timezone.now() + timezone.timedelta(minutes=5), by=officer)
-    call_command("publish_due", stdout=io.StringIO())
-    bulletin.refresh_from_db()
-    assert bulletin.status == Bulletin.Status.SCHEDULED
-    Bulletin.objects.filter(pk=bulletin.pk).update(scheduled_for=timezone.now() - timezone.timedelta(seconds=1))
-    out = io.StringIO()
-    committed(call_command, "publish_due", stdout=out)
-    assert "Published 1 scheduled bulletin." in out.getvalue()
-    call_command("publish_due", stdout=io.StringIO())
-    bulletin.refresh_from_db()
-    assert bulletin.status == Bulletin.Status.PUBLISHED
-    assert Delivery.objects.filter(bulletin=bulletin).count() == 2
-    assert len(mail.outbox) == 2
-
-
-def test_form_errors_keep_input(client, officer):
-    response = compose(client, officer, title="Empty audience", starts_at="2026-12-01T12:00",
-                       ends_at="2026-12-01T10:00")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Choose at least one sector, or tick “Everyone”." in page
-    assert "The event cannot end before it starts." in page
-    assert 'value="Empty audience"' in page
-    assert "About **20,000** people from noon." in page
-    assert not Bulletin.objects.exists()
-
-
-def test_schedule_in_the_past_is_refused(client, officer, sector_a):
-    bulletin = Bulletin.objects.create(title="Past", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
-    client.force_login(officer)
-    response = client.post(reverse("bulletins:schedule", args=[bulletin.pk]), {"when": "2020-01-01T10:00"},
-                           follow=True)
-    assert "Choose a time in the future." in response.content.decode()
-    bulletin.refresh_from_db()
-    assert bulletin.status == Bulletin.Status.DRAFT
-
-
-def test_supersede(client, officer, audience, sector_a, committed):
-    old = Bulletin.objects.create(title="Road closed", body="x", author=officer)
-    old.sectors.set([sector_a])
-    committed(services.publish_bulletin, old, by=officer)
-    client.force_login(officer)
-    form = client.get(reverse("bulletins:create"), {"supersedes": old.pk}).content.decode()
-    assert 'value="Update: Road closed"' in form
-    client.post(reverse("bulletins:create"), {
-        "kind": "pre_planning", "severity": "info", "title": "Road reopened", "body": "All clear",
-        "marking": "official", "sectors": [sector_a.pk], "supersedes": old.pk,
-    })
-    new = Bulletin.objects.get(title="Road reopened")
-    assert new.supersedes == old
-    committed(services.publish_bulletin, new, by=officer)
-    old.refresh_from_db()
-    assert old.status == Bulletin.Status.SUPERSEDED
-    client.force_login(audience["retail_camden"])
-    assert "superseded by" in client.get(old.get_absolute_url()).content.decode()
 
 
 def test_incident_timeline_newest_first_and_resolution(client, officer, audience, sector_a):
@@ -232,10 +122,8 @@ def test_incident_timeline_newest_first_and_resolution(client, officer, audience
     assert client.get(incident.get_absolute_url()).status_code == 404
 
 
-def test_feedback_only_officers_see(client, officer, audience, sector_a, committed):
-    bulletin = Bulletin.objects.create(title="Tell us", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
-    committed(services.publish_bulletin, bulletin, by=officer)
+def test_feedback_only_officers_see(client, officer, audience, sector_a, publish):
+    bulletin = publish(title="Tell us", sectors=[sector_a])
     member = audience["retail_camden"]
     client.force_login(member)
     client.post(reverse("bulletins:feedback", args=[bulletin.pk]), {"body": "We saw a crowd gathering"})
@@ -263,3 +151,17 @@ def test_inbox_and_report_query_counts_are_bounded(client, officer, sector_a, ro
         assert client.get(reverse("bulletins:report", args=[bulletins[0].pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("bulletins:officer_list")).status_code == 200
+
+
+@pytest.mark.parametrize(("name", "button"), [
+    ("bulletins:incident_update", "Publish update"), ("bulletins:incident_resolve", "Resolve and send final update"),
+])
+def test_an_incident_form_with_errors_comes_back_on_its_own_page(client, officer, sector_a, name, button):
+    incident = services.open_incident(title="Power cut in Soho", sectors=[sector_a], boroughs=[], by=officer)
+    client.force_login(officer)
+    response = client.post(reverse(name, args=[incident.pk]), {"title": "Typed", "body": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<h1 class="h3">Power cut in Soho</h1>' in page and f">{button}</button>" in page
+    assert "This field is required." in page
+    assert not incident.updates.exists()

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from messaging.bulletins import services
-from messaging.bulletins.models import Bulletin, Delivery
-from tests.factories import member_of
+from messaging.bulletins.models import Delivery
+from tests.factories import BulletinFactory, member_of
 from tests.processes import BASE_DIR, manage, process_env
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -30,8 +30,7 @@ def test_killed_worker_then_restart_sends_everyone_exactly_one_email(officer, se
     if connection.vendor != "postgresql":
         pytest.skip("the worker-kill test runs on the PostgreSQL run (SQLite has no row locks to share work)")
     members = [member_of(sector_a) for _ in range(RECIPIENTS)]
-    bulletin = Bulletin.objects.create(title="Worker test", body="x", author=officer)
-    bulletin.sectors.set([sector_a])
+    bulletin = BulletinFactory(title="Worker test", author=officer, sectors=[sector_a])
     services.publish_bulletin(bulletin, by=officer)  # autocommit: the task is on the queue now
 
     env = process_env(

@@ -6,15 +6,17 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
+from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
 from hub.asgi import application
-from messaging.bulletins import live
 from messaging.bulletins.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, LiveConsumer
+from messaging.bulletins.payloads import make_cursor
+from sectors import services as sector_services
 from sectors.models import Borough, Membership, Sector
-from tests.factories import OrganisationFactory, UserFactory, member_of, with_mfa
+from tests.factories import OrganisationFactory, UserFactory, member_of, officer_user, with_mfa
 from tests.live.helpers import publish
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -26,8 +28,6 @@ async def connect(user) -> WebsocketCommunicator:
     if user is not None:
         communicator.scope["user"] = user
     else:
-        from django.contrib.auth.models import AnonymousUser
-
         communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect()
     assert connected
@@ -160,7 +160,7 @@ async def test_replay_after_reconnect_returns_missed_bulletins_in_order_once(sec
     first = await sync_to_async(publish)(title="Before", sectors=[retail])
     socket = await connect(member)
     cursor = (await hello(socket))["cursor"]
-    assert cursor == live.make_cursor(first.published_at, first.pk)
+    assert cursor == make_cursor(first.published_at, first.pk)
     await socket.disconnect()
 
     # The laptop sleeps through three updates.
@@ -188,7 +188,7 @@ async def test_replay_never_includes_bulletins_addressed_to_others(sectors):
     await sync_to_async(publish)(title="For banks", sectors=[banking])
     socket = await connect(member)
     await hello(socket)
-    await socket.send_json_to({"type": "replay", "since": live.make_cursor(start.published_at, start.pk)})
+    await socket.send_json_to({"type": "replay", "since": make_cursor(start.published_at, start.pk)})
     assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0}
     await socket.disconnect()
 
@@ -204,10 +204,8 @@ async def test_suspension_closes_the_members_socket(sectors):
 
 
 def suspend(membership) -> None:
-    from sectors import services
-
     officer = UserFactory(is_superuser=True)
-    services.suspend_membership(membership, by=officer, reason="Left the organisation")
+    sector_services.suspend_membership(membership, by=officer, reason="Left the organisation")
 
 
 @pytest.mark.parametrize(
@@ -256,8 +254,6 @@ async def full_stack_socket(headers: list[tuple[bytes, bytes]]) -> WebsocketComm
 
 
 def session_cookie_for(user) -> bytes:
-    from django.test import Client
-
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
@@ -309,8 +305,6 @@ async def test_first_time_client_gets_a_starting_cursor_and_replays_what_it_miss
 
 
 def _client_with(cookie: bytes):
-    from django.test import Client
-
     client = Client()
     name, value = cookie.decode().split("=", 1)
     client.cookies[name] = value
@@ -350,13 +344,31 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(sectors):
     await assert_closed_with(socket, CLOSE_UNAUTHENTICATED)
 
 
-
 async def test_leaving_the_officers_group_closes_the_socket(sectors):
-    officer = await sync_to_async(UserFactory)(verified=True)
+    officer = await sync_to_async(officer_user)()
     group = await sync_to_async(Group.objects.get)(name=roles.OFFICERS)
-    await sync_to_async(officer.groups.add)(group)
-    await sync_to_async(with_mfa)(officer)
     socket = await connect(officer)
     assert (await hello(socket))["officer"] is True
     await sync_to_async(officer.groups.remove)(group)
+    await assert_closed_with(socket, CLOSE_FORBIDDEN)
+
+
+async def test_a_bulletin_for_everyone_reaches_members_of_any_sector(sectors):
+    retail, banking = sectors
+    sockets = [await connect(await sync_to_async(member_of)(sector)) for sector in (retail, banking)]
+    for socket in sockets:
+        await hello(socket)
+    bulletin = await sync_to_async(publish)(title="City-wide advice", everyone=True)
+    for socket in sockets:
+        assert (await socket.receive_json_from(timeout=3))["id"] == bulletin.pk
+        await socket.disconnect()
+
+
+async def test_deactivating_a_user_closes_their_socket(sectors):
+    retail, _ = sectors
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    await hello(socket)
+    member.is_active = False
+    await sync_to_async(member.save)(update_fields=["is_active"])
     await assert_closed_with(socket, CLOSE_FORBIDDEN)

@@ -1,0 +1,60 @@
+"""Signal receivers that keep open live sockets honest: anything that changes a user's access tells that user's
+sockets (``transport.notify_user``) to re-check it, or closes the sockets of a session that ended.
+
+Connected by importing this module (``BulletinsConfig.ready``); each ``dispatch_uid`` keeps a second import
+from connecting a receiver twice.
+"""
+
+from allauth.account.signals import password_changed, password_reset, password_set
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
+
+from messaging.bulletins.transport import notify_user
+from sectors.signals import membership_changed
+
+User = get_user_model()
+
+
+def _refresh_after_commit(user_ids) -> None:
+    """Their sockets re-check once the change is visible to them, i.e. after it commits."""
+    for user_id in user_ids:
+        transaction.on_commit(lambda user_id=user_id: notify_user(user_id))
+
+
+@receiver(user_logged_out, dispatch_uid="live.logged_out")
+def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
+    """Logging out closes the sockets that session opened (and only those)."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        notify_user(user.pk, "live.session_ended", session_key=session_key)
+
+
+@receiver([password_changed, password_reset, password_set], dispatch_uid="live.password")
+def on_password_changed(sender, request=None, user=None, **kwargs) -> None:
+    """A new password ends the other sessions; their sockets re-check and close."""
+    if user is not None:
+        notify_user(user.pk)
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="live.groups")
+def on_roles_changed(sender, instance, action: str, reverse: bool = False, pk_set=None, **kwargs) -> None:
+    """Groups added or removed (either side of User.groups): the users' open sockets re-check."""
+    if action in {"post_add", "post_remove", "post_clear"}:
+        _refresh_after_commit(list(pk_set or []) if reverse else [instance.pk])
+
+
+@receiver(post_save, sender=User, dispatch_uid="live.user_saved")
+def on_user_saved(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
+    """Deactivating a user closes their sockets (only saves that may touch is_active)."""
+    if not created and (update_fields is None or "is_active" in update_fields) and not instance.is_active:
+        _refresh_after_commit([instance.pk])
+
+
+@receiver(membership_changed, dispatch_uid="live.membership_changed")
+def on_membership_changed(sender, membership, **kwargs) -> None:
+    """A membership changed (approved, refused, suspended): the user's open sockets re-check their access.
+    The signal is sent after the change commits, so no need to wait here."""
+    notify_user(membership.user_id)
