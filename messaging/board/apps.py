@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 
 
 class BoardConfig(AppConfig):
@@ -10,8 +9,6 @@ class BoardConfig(AppConfig):
     verbose_name = "Discussion board"
 
     def ready(self) -> None:
-        # Here, not at the top: services imports the board's models, which can't load before the app registry
-        # is ready, and Django imports this module before that.
-        from messaging.board.services import create_forum_for_sector
-
-        post_save.connect(create_forum_for_sector, sender="sectors.Sector", dispatch_uid="board.sector_forum")
+        # Importing connects the receivers. Not at the top: they need the models, which cannot be loaded while
+        # this module is (the app registry imports apps.py before any models.py).
+        from messaging.board import receivers  # noqa: F401

@@ -27,13 +27,12 @@ class BoardError(ActionRefused):
     """An action that can't be done in the object's current state; the message says why."""
 
 
-def create_forum_for_sector(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    """Every sector has a forum: created with the sector (the seeded ones by a data migration)."""
-    if created and not raw:
-        Forum.objects.get_or_create(
-            sector=instance, defaults={"slug": instance.slug, "name": instance.name,
-                                       "description": instance.description},
-        )
+def open_sector_forum(sector) -> Forum:
+    """Every sector has a forum, named after it (the seeded sectors' forums come from a data migration)."""
+    forum, _ = Forum.objects.get_or_create(
+        sector=sector, defaults={"slug": sector.slug, "name": sector.name, "description": sector.description},
+    )
+    return forum
 
 
 def _audit(by, action: str, target, forum: Forum, reason: str = "", **data) -> None:

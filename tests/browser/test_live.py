@@ -3,8 +3,7 @@
 import pytest
 from django.test import Client
 
-from messaging.bulletins.models import Bulletin
-from tests.factories import UserFactory, member_of, with_mfa
+from tests.factories import BulletinFactory, member_of, officer_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -22,17 +21,11 @@ def log_in(browser, live_server_url, user):
 
 
 def test_member_sees_a_published_bulletin_arrive(browser, live_server_url, sector_a, sector_b):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
     member = member_of(sector_a, display_name="Mina Member")
     outsider = member_of(sector_b, display_name="Other Sector")
-    officer = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
-    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
-    bulletin = Bulletin.objects.create(title="Road closures on Saturday", body="Regent Street closes at **11:00**.",
-                                       author=officer, severity="critical")
-    bulletin.sectors.set([sector_a])
+    officer = officer_user()
+    bulletin = BulletinFactory(title="Road closures on Saturday", body="Regent Street closes at **11:00**.",
+                               author=officer, severity="critical", sectors=[sector_a])
 
     member_context, member_page = log_in(browser, live_server_url, member)
     outsider_context, outsider_page = log_in(browser, live_server_url, outsider)

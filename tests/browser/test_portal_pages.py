@@ -2,15 +2,14 @@
 console error, nothing wider than a phone; and the quote button fills the reply box."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from accounts import roles
 from messaging.board import services as board_services
 from messaging.board.models import Forum
-from messaging.bulletins.models import Bulletin
+from messaging.bulletins import services
 from tests.browser.test_live import log_in
 from tests.browser.test_reconnect import off_the_event_loop
-from tests.factories import UserFactory, member_of, with_mfa
+from tests.factories import BulletinFactory, member_of, officer_user, with_mfa
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -22,15 +21,11 @@ def test_every_page_kind_renders_cleanly(browser, live_server_url, sector_a):
     moderator = with_mfa(member_of(sector_a, display_name="Morgan Moderator"))
     forum = Forum.objects.get(sector=sector_a)
     roles.make_moderator(moderator, forum)
-    officer = with_mfa(UserFactory(verified=True, display_name="PC Liaison"))
-    officer.groups.add(Group.objects.get(name=roles.OFFICERS))
+    officer = officer_user()
     thread = board_services.start_thread(forum, author=officer, title="Road closures", body="**Regent Street**")
     post = board_services.reply(thread, author=member, body="Thanks, we will *plan* for it.")
     board_services.edit_post(post, by=member, body="Thanks, we will plan for it today.")
-    bulletin = Bulletin.objects.create(title="March on Saturday", body="Expect closures.", author=officer)
-    bulletin.sectors.set([sector_a])
-    from messaging.bulletins import services
-
+    bulletin = BulletinFactory(title="March on Saturday", body="Expect closures.", author=officer, sectors=[sector_a])
     off_the_event_loop(services.publish_bulletin, bulletin, by=officer)
     incident = services.open_incident(title="Power cut in Soho", sectors=[sector_a], boroughs=[], by=officer)
 

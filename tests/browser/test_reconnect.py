@@ -9,7 +9,7 @@ from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin
 from tests.browser.servers import DaphneServer
 from tests.browser.test_live import log_in
-from tests.factories import member_of
+from tests.factories import BulletinFactory, member_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -31,9 +31,7 @@ def off_the_event_loop(function, *args, **kwargs) -> None:
 
 
 def draft(officer, sector, title: str) -> Bulletin:
-    bulletin = Bulletin.objects.create(title=title, body="Details follow.", author=officer)
-    bulletin.sectors.set([sector])
-    return bulletin
+    return BulletinFactory(title=title, body="Details follow.", author=officer, sectors=[sector])
 
 
 def test_reconnect_after_a_restart_replays_what_was_missed_in_order(browser, sector_a, officer):
