@@ -50,7 +50,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def email_subject(text: str, length: int = 150) -> str:
+def email_subject(text: str, length: int = 250) -> str:
     """Every e-mail the portal sends is subjected "[The Hub] ...", on one line: a newline in a header would
     stop the message altogether, after the change it reports has committed."""
     flat = one_line(text)

@@ -26,7 +26,9 @@ class SectorDirectoryView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["approved_ids"] = permissions.approved_sector_ids(self.request.user)
+        user = self.request.user
+        context.update(approved_ids=permissions.approved_sector_ids(user),
+                       viewable_ids=permissions.viewable_sector_ids(user, context["sectors"]))
         return context
 
 

@@ -2,7 +2,11 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
+from django.contrib.auth.models import Group
 
+from accounts import roles
 from accounts.models import User
 from sectors.models import Sector
 
@@ -42,7 +46,6 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     """An application; MembershipFactory(status="approved") for an approved member."""
-
     class Meta:
         model = "sectors.Membership"
 
@@ -65,9 +68,6 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def with_mfa(user, secret: str = TOTP_SECRET):
     """Give the user a TOTP authenticator, as everyone holding a role must have."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.utils import encrypt
-
     Authenticator.objects.get_or_create(
         user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
     )
@@ -76,10 +76,6 @@ def with_mfa(user, secret: str = TOTP_SECRET):
 
 def officer_user(**user_fields):
     """A police liaison officer, with the two-factor authenticator their role requires."""
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
     user = with_mfa(UserFactory(verified=True, **{"display_name": "PC Liaison", **user_fields}))
     user.groups.add(Group.objects.get(name=roles.OFFICERS))
     return user

@@ -230,6 +230,9 @@ def resolve_report(report: Report, *, by, outcome: str) -> Report:
 
 
 def mark_notifications_read(user, *, url: str) -> int:
-    """The user has opened the page their unread notifications point to; returns how many were marked read."""
-    # Not audited: a user reading their own notifications changes nothing anyone else sees or relies on.
-    return user.notifications.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
+    """The user has opened the page their unread notifications point to; returns how many were marked read.
+    Audited only when there were some (a decision on their thread was seen), not on every page view."""
+    count = user.notifications.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        record(user, "notification.read", user, url=url, count=count)
+    return count

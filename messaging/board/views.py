@@ -2,7 +2,6 @@
 raises 404 or 403), reads through selectors.py and writes through one service."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,6 +14,7 @@ from common.forms import ReasonForm
 from common.params import object_id
 from common.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
 from common.text import clean_text
+from common.views import LoadingMixin
 from messaging.board import permissions, selectors, services
 from messaging.board.forms import MoveForm, PostForm, ThreadForm
 
@@ -24,21 +24,11 @@ QUEUE_PER_PAGE = 20
 REASON_MAX_LENGTH = 2000
 
 
-class BoardMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Signed-in users who can read at least one forum. Views look up their objects in load(), which runs
-    only after that check, so someone outside the board learns nothing about which ids exist."""
+class BoardMixin(LoadingMixin):
+    """Signed-in users who can read at least one forum."""
 
     def test_func(self) -> bool:
         return permissions.can_use_board(self.request.user)
-
-    def load(self, request, **kwargs) -> None:
-        """Find the view's objects (raising 404 or 403); nothing to find by default."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.test_func():
-            return self.handle_no_permission()
-        self.load(request, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
 
 
 class ForumListView(BoardMixin, ListView):

@@ -134,9 +134,9 @@ def visible_bulletins(user) -> QuerySet[Bulletin]:
 def visible_incidents(user) -> QuerySet[Incident]:
     """Officers see every incident; members those whose audience they are in (the bulletin rule, with no
     sectors meaning everyone), whether or not an update has been published yet."""
+    if user.is_authenticated and user.is_active and roles.is_officer(user):
+        return Incident.objects.all()  # before reach_of: an officer's premises would cost a query for nothing
     reach = reach_of(user)
-    if reach.is_officer:
-        return Incident.objects.all()
     if not reach.sector_ids:
         return Incident.objects.none()
     in_sectors = Incident.objects.filter(Q(sectors__in=reach.sector_ids) | Q(sectors__isnull=True))

@@ -72,8 +72,9 @@ def access_draft(user, pk: int) -> Bulletin:
     return get_object_or_404(Bulletin.objects.editable(), pk=pk)
 
 
-def access_supersedable(pk: int) -> Bulletin:
+def access_supersedable(user, pk: int) -> Bulletin:
     """A published bulletin nothing supersedes yet (a second successor would split the audience's attention)."""
+    _require_officer(user)
     return get_object_or_404(selectors.supersedable(), pk=pk)
 
 

@@ -148,7 +148,7 @@ def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[i
 
 
 @transaction.atomic
-def expire_ended(now: datetime | None = None) -> int:
+def expire_ended(*, now: datetime | None = None) -> int:
     """Mark expired the published bulletins whose event window has ended; returns how many. They stay in their
     readers' inboxes as before: expiry only says the event is over. Safe to run every minute, and twice at
     once: the rows are locked, so a second run finds them expired already and records nothing."""

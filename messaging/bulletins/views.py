@@ -4,7 +4,6 @@ writing through ``services`` (one action); who may see what is never decided her
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -13,6 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from common.actions import attempt
 from common.params import object_id
 from common.ratelimits import RateLimitedFormMixin
+from common.views import LoadingMixin
 from messaging.bulletins import exports, permissions, selectors, services
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.forms import (
@@ -26,30 +26,14 @@ from messaging.bulletins.forms import (
 from messaging.bulletins.models import Bulletin
 
 
-class BulletinsMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Views look up their objects in load(), which runs only after the role check, so someone outside the
-    bulletins learns nothing about which ids exist."""
-
-    def load(self, request, **kwargs) -> None:
-        """Find the view's objects (raising 404 or 403); nothing to find by default."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.test_func():
-            return self.handle_no_permission()
-        method = request.method.lower()
-        if method in self.http_method_names and hasattr(self, method):  # one it does not answer stays a 405
-            self.load(request, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class MemberRequiredMixin(BulletinsMixin):
+class MemberRequiredMixin(LoadingMixin):
     """Approved members (of any sector) and officers."""
 
     def test_func(self) -> bool:
         return permissions.can_read_bulletins(self.request.user)
 
 
-class OfficerRequiredMixin(BulletinsMixin):
+class OfficerRequiredMixin(LoadingMixin):
     def test_func(self) -> bool:
         return permissions.can_publish(self.request.user)
 
@@ -204,7 +188,7 @@ class BulletinCreateView(OfficerRequiredMixin, FormView):
     def load(self, request, **kwargs) -> None:
         params = request.POST if request.method == "POST" else request.GET
         pk = object_id(params.get("supersedes"))
-        self.supersedes = permissions.access_supersedable(pk) if pk is not None else None
+        self.supersedes = permissions.access_supersedable(self.request.user, pk) if pk is not None else None
 
     def get_initial(self):
         return self.supersedes.successor_initial() if self.supersedes else super().get_initial()

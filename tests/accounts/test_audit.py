@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
 from audit.models import AuditEntry
+from audit.services import record
 from tests.factories import with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +47,6 @@ def test_audit_log_is_read_only_in_the_admin(client, verified_user):
 
 
 def test_password_change_signs_out_other_sessions(client, verified_user, password):
-    from django.test import Client
-
     other_device = Client()
     other_device.force_login(verified_user)
     assert other_device.get(reverse("dashboard")).status_code == 200
@@ -70,8 +70,6 @@ def test_security_headers_are_sent(client):
 
 
 def test_who_did_it_survives_the_account(verified_user):
-    from audit.services import record
-
     entry = record(verified_user, "test.action")
     verified_user.delete()
     entry.refresh_from_db()
@@ -79,11 +77,6 @@ def test_who_did_it_survives_the_account(verified_user):
 
 
 def test_role_changes_from_the_groups_side_are_audited(verified_user):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-    from audit.models import AuditEntry
-
     Group.objects.get(name=roles.MODERATORS).user_set.add(verified_user)
     entry = AuditEntry.objects.get(action="role.granted", target_id=str(verified_user.pk))
     assert entry.data["roles"] == [roles.MODERATORS]

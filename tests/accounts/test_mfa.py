@@ -1,6 +1,7 @@
 """Everyone holding a role must use two-factor authentication, and cannot turn it off while they hold it."""
 
 import pytest
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -47,15 +48,11 @@ def test_plain_member_is_not_asked_for_mfa(client, verified_user):
 
 
 def test_role_holder_cannot_deactivate_totp(officer):
-    from allauth.mfa.adapter import get_adapter
-
     authenticator = Authenticator.objects.get(user=with_mfa(officer))
     assert not get_adapter().can_delete_authenticator(authenticator)
 
 
 def test_former_role_holder_may_deactivate_totp(client, officer):
-    from allauth.mfa.adapter import get_adapter
-
     with_mfa(officer)
     officer.groups.clear()
     roles.forget_cached_roles(officer)

@@ -305,6 +305,19 @@ def test_opening_a_thread_marks_its_notifications_read(client, people, forums, m
     client.force_login(people.lead_a)
     client.get(other.get_absolute_url())
     assert unread.count() == 1
+    # Seeing a decision is audited once, not on every later visit.
+    client.force_login(people.member_a)
+    client.get(thread.get_absolute_url())
+    seen = AuditEntry.objects.filter(action="notification.read", actor=people.member_a)
+    assert [(entry.data["url"], entry.data["count"]) for entry in seen] == [(thread.get_absolute_url(), 1)]
+
+
+def test_the_reply_address_answers_only_posts(client, people, board, moderator):
+    services.set_thread_flag(board.approved, by=moderator, flag="locked", value=True)
+    client.force_login(people.member_a)
+    url = reverse("board:reply", args=[board.approved.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"body": "Still here"}).status_code == 403
 
 
 def test_a_link_to_a_post_opens_nothing_if_the_post_is_in_another_thread(client, people, board):

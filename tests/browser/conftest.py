@@ -4,7 +4,9 @@ import os
 import time
 
 import pytest
+from django.conf import global_settings
 from django.db import connections
+from playwright.sync_api import sync_playwright
 
 from tests.browser.servers import DaphneServer
 
@@ -42,8 +44,6 @@ def live_server_url(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def browser(django_db_setup):
-    from playwright.sync_api import sync_playwright
-
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
@@ -71,6 +71,4 @@ def page(browser, live_server_url):
 @pytest.fixture(autouse=True)
 def _real_password_hashing(settings):
     """The server runs in its own interpreter with the real hashers: passwords set here must suit them."""
-    from django.conf import global_settings
-
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS

@@ -4,6 +4,7 @@ import os
 import threading
 
 import pytest
+from django.db import connections
 
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin
@@ -17,7 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def off_the_event_loop(function, *args, **kwargs) -> None:
     """Playwright runs an event loop in this thread; the publish service's broadcast is sync code that
     refuses to run beside one, as a view in a worker thread would never be."""
-    from django.db import connections
 
     def run() -> None:
         try:

@@ -66,13 +66,13 @@ def test_published_bulletins_whose_event_ended_expire_once(audience, sector_a, p
     Bulletin.objects.filter(pk=superseded.pk).update(status=Bulletin.Status.SUPERSEDED)
     draft = BulletinFactory(title="Never sent", sectors=[sector_a], ends_at=now - timedelta(hours=1))
 
-    assert services.expire_ended(now) == 1
+    assert services.expire_ended(now=now) == 1
     statuses = dict(Bulletin.objects.values_list("title", "status"))
     assert statuses == {
         ended.title: "expired", running.title: "published", timeless.title: "published",
         superseded.title: "superseded", draft.title: "draft",
     }
-    assert services.expire_ended(now) == 0
+    assert services.expire_ended(now=now) == 0
     assert list(AuditEntry.objects.filter(action="bulletin.expire").values_list("target_id", flat=True)) == [
         str(ended.pk)
     ]

@@ -1,4 +1,5 @@
 import pytest
+from channels.layers import channel_layers
 from django.db import DatabaseError
 
 from hub import health
@@ -20,7 +21,6 @@ def test_healthz_is_503_and_names_the_failed_channel_layer(client, settings):
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
-    from channels.layers import channel_layers
 
     channel_layers.backends.clear()
     try:

@@ -7,8 +7,10 @@ from accounts import roles
 from common.ratelimits import LIMITED_MESSAGE
 from messaging.board import services
 from messaging.board.models import Forum, Report, Thread
+from messaging.bulletins import services as bulletin_services
+from messaging.bulletins.models import Feedback
 from sectors.models import Membership, Sector
-from tests.factories import BulletinFactory
+from tests.factories import BulletinFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +60,6 @@ def test_report_limit(client, people, sector_a):
 
 
 def test_apply_limit(client, verified_user):
-    from tests.factories import OrganisationFactory
-
     verified_user.organisation = OrganisationFactory()
     verified_user.save()
     client.force_login(verified_user)
@@ -73,9 +73,6 @@ def test_apply_limit(client, verified_user):
 
 
 def test_feedback_counts_as_posting(client, people, sector_a, django_capture_on_commit_callbacks):
-    from messaging.bulletins import services as bulletin_services
-    from messaging.bulletins.models import Feedback
-
     bulletin = BulletinFactory(title="To retail", author=people.officer, sectors=[sector_a])
     with django_capture_on_commit_callbacks(execute=True):
         bulletin_services.publish_bulletin(bulletin, by=people.officer)

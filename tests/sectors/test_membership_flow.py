@@ -7,7 +7,9 @@ from django.urls import reverse
 from accounts import roles
 from audit.models import AuditEntry
 from sectors import permissions as sector_permissions
+from sectors import services
 from sectors.models import Borough, Membership, Organisation
+from sectors.services import approve_membership
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, member_of, with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +39,25 @@ def test_apply_with_a_new_organisation(client, verified_user, sector_a, sector_b
     assert registered.target_id == str(verified_user.organisation.pk) and registered.actor == verified_user
 
 
-def test_a_refused_application_registers_no_organisation(client, verified_user, sector_a):
-    """The organisation exists only if the application does: a duplicate leaves nothing behind."""
+def test_a_refused_application_registers_no_organisation(verified_user, sector_a, sector_b):
+    """The organisation exists only if the application does: a duplicate (say, a double submit that passed the
+    form's check) leaves nothing behind."""
     MembershipFactory(user=verified_user, sector=sector_a)
-    client.force_login(verified_user)
-    client.post(reverse("sectors:apply"), {"sectors": [sector_a.pk], "statement": "We run twelve shops.",
-                                           "organisation_name": "Ghost Ltd"})
+    with pytest.raises(services.MembershipError):
+        services.apply_to_sectors(verified_user, sectors=[sector_b, sector_a], statement="We run twelve shops.",
+                                  organisation_name="Ghost Ltd")
     assert not Organisation.objects.filter(name="Ghost Ltd").exists()
+    assert not Membership.objects.filter(user=verified_user, sector=sector_b).exists()
+
+
+def test_the_directory_links_the_sector_pages_each_person_may_open(client, people, sector_a, sector_b):
+    lead_only = with_mfa(UserFactory(verified=True))
+    roles.make_sector_lead(lead_only, sector_b)  # leads a sector without being a member of it
+    for user, linked, unlinked in [(people.member_a, sector_a, sector_b), (lead_only, sector_b, sector_a)]:
+        client.force_login(user)
+        page = client.get(reverse("sectors:directory")).content.decode()
+        assert f'href="{linked.get_absolute_url()}"' in page
+        assert f'href="{unlinked.get_absolute_url()}"' not in page
 
 
 def test_applying_twice_to_a_sector_is_a_form_error(client, verified_user, sector_a):
@@ -93,8 +107,6 @@ def test_joining_an_organisation_by_name_gives_no_rights_until_approved(client, 
     lead = with_mfa(UserFactory(verified=True))
     roles.make_sector_lead(lead, sector_a)
     with django_capture_on_commit_callbacks(execute=True):
-        from sectors.services import approve_membership
-
         approve_membership(Membership.objects.get(user=verified_user), by=lead)
     assert client.get(edit).status_code == 200
 
@@ -145,8 +157,6 @@ def test_refusal_needs_a_reason_and_keeps_it(client, lead, sector_a, django_capt
 
 
 def test_suspension_ends_access_at_once(client, lead, sector_a, django_capture_on_commit_callbacks):
-    from tests.factories import member_of
-
     member = member_of(sector_a)
     membership = Membership.objects.get(user=member, sector=sector_a)
     client.force_login(member)
