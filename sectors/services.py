@@ -11,11 +11,15 @@ from audit.services import record
 from common.actions import ActionRefused
 from common.text import email_subject
 from sectors.models import Borough, Membership, Organisation, Sector
-from sectors.signals import membership_changed
+from sectors.signals import audience_changed, membership_changed
 
 
 class MembershipError(ActionRefused):
     """A decision that cannot be made in the membership's current state; the message says why."""
+
+
+def _audience_changed_after_commit(user_ids: list[int]) -> None:
+    transaction.on_commit(lambda: audience_changed.send(sender=Organisation, user_ids=user_ids))
 
 
 def _organisation_for(user, *, name: str, registered_number: str, website: str, boroughs: Iterable[Borough]
@@ -57,6 +61,7 @@ def apply_to_sectors(
             if user.organisation_id != organisation.pk:
                 user.organisation = organisation
                 user.save(update_fields=["organisation"])
+                _audience_changed_after_commit([user.pk])
             memberships = [
                 Membership.objects.create(user=user, sector=sector, statement=statement) for sector in sectors
             ]
@@ -81,6 +86,7 @@ def update_organisation(organisation: Organisation, *, by, name: str, registered
     if {borough.pk for borough in boroughs} != before_boroughs:
         organisation.boroughs.set(boroughs)
         changed.append("boroughs")
+        _audience_changed_after_commit(list(organisation.people.values_list("pk", flat=True)))
     record(by, "organisation.update", organisation, changed=changed)
     return organisation
 

@@ -1,10 +1,15 @@
-"""Signals of the sectors app.
+"""Signals of the sectors app (hook points for the apps that follow who belongs where).
 
-``membership_changed`` (hook point): sent after the transaction that changed a membership's status commits,
-with ``membership=``. The live push (messaging.bulletins) listens to re-check the user's open WebSockets,
-so a suspended member loses the live feed at once, and a newly approved one gains the sector's updates.
+``membership_changed``: sent after the transaction that changed a membership's status commits, with
+``membership=``. The live push (messaging.bulletins) listens to re-check the user's open WebSockets, so a
+suspended member loses the live feed at once, and a newly approved one gains the sector's updates.
+
+``audience_changed``: sent after commit when something other than a membership decision changes which
+bulletins some people receive: an organisation's premises (boroughs), or the organisation a person belongs to.
+``user_ids=`` names the people concerned; their open sockets re-check their access the same way.
 """
 
 from django.dispatch import Signal
 
 membership_changed = Signal()
+audience_changed = Signal()
