@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the audit receivers
+        from accounts import mfa, signals  # noqa: F401 - connect the audit and first-enrolment receivers

@@ -1,4 +1,51 @@
+import re
+import unicodedata
+
 from django import forms
+
+# Words that claim a role the portal shows with a verified badge instead (officers, moderators, leads): a member
+# calling themselves "PC Olivia Okafor (Met liaison)" would otherwise read as the police. Whole words only, so
+# "Metro Bank" or "Dcosta Ltd" are fine.
+ROLE_WORDS = frozenset({
+    "pc", "pcs", "dc", "dcs", "pcso", "police", "met", "officer", "officers", "moderator", "moderators",
+    "constable", "sergeant", "sgt", "inspector", "detective", "administrator", "admin",
+})
+# Letters from other scripts and digits that pass for Latin ones in a name ("Рolice" with a Cyrillic Р, "P0lice").
+_LOOKALIKES = str.maketrans({
+    "а": "a", "с": "c", "е": "e", "і": "i", "ј": "j", "к": "k", "м": "m", "о": "o", "р": "p", "ѕ": "s", "т": "t",
+    "х": "x", "у": "y", "в": "b", "н": "h", "α": "a", "ε": "e", "ι": "i", "κ": "k", "μ": "m", "ο": "o", "ρ": "p",
+    "τ": "t", "χ": "x", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
+})
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _words(name: str) -> set[str]:
+    """The words of a name as a reader sees them: full-width and styled letters folded (NFKC), invisible
+    characters dropped, look-alike letters read as Latin, and dotted abbreviations joined ("P.C." is "PC")."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf").casefold()
+    readings = {visible, visible.translate(_LOOKALIKES)}
+    words = set()
+    for reading in readings:
+        words.update(_WORD.findall(reading))
+        words.update(_WORD.findall(re.sub(r"(?<=\w)[.\-\s](?=\w\b)", "", reading)))
+    return words
+
+
+def imitates_a_role(name: str) -> bool:
+    """Whether a display name uses a word that claims a role ("PC", "Police", "Met", "Officer", "Moderator"...)."""
+    return bool(_words(name) & ROLE_WORDS)
+
+
+def validate_member_display_name(name: str) -> None:
+    """The rule for every form where a member chooses their display name (sign-up today). Officers' accounts
+    are named by an administrator in the admin, which does not apply it."""
+    if imitates_a_role(name):
+        raise forms.ValidationError(
+            "Your name can't include words like “PC”, “Police”, “Met”, “Officer” or “Moderator”: the Hub shows "
+            "who is an officer, moderator or sector lead with a role badge next to their name. Use your own "
+            "name and your organisation's, e.g. “Sam Patel (Acme Retail)”."
+        )
 
 
 class SignupForm(forms.Form):
@@ -16,6 +63,7 @@ class SignupForm(forms.Form):
         name = self.cleaned_data["display_name"].strip()
         if not name:
             raise forms.ValidationError("Enter the name other members will see.")
+        validate_member_display_name(name)
         return name
 
     def signup(self, request, user) -> None:

@@ -79,11 +79,14 @@ async def run(url: str, bulletin_id: int, officer: str, listeners: list[str]) ->
         page = await client.get(f"/bulletins/{bulletin_id}/")
         assert page.status_code == 200, page.status_code
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        # Publishing acts once per rendered form: send the form's one-time token as a browser would.
+        once_token = re.search(r'name="once_token" value="([^"]+)"', page.text).group(1)
         # The CSRF cookie is Secure under production settings; this plain-HTTP client sends it by hand.
         client.cookies.set("csrftoken", page.cookies["csrftoken"])
         started = time.monotonic()
         response = await client.post(f"/bulletins/manage/{bulletin_id}/publish/",
-                                     data={"csrfmiddlewaretoken": token}, headers={"Referer": url + "/"})
+                                     data={"csrfmiddlewaretoken": token, "once_token": once_token},
+                                     headers={"Referer": url + "/"})
         publish_seconds = time.monotonic() - started
         assert response.status_code == 302, response.status_code
     while await asyncio.to_thread(unsent, bulletin_id):

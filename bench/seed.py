@@ -31,6 +31,7 @@ def seed(size: str) -> None:
 
     from accounts import roles
     from accounts.models import User
+    from common.text import plain_summary
     from messaging.board.models import Forum, Post, Thread
     from messaging.bulletins.models import Bulletin, Delivery
     from sectors.models import Borough, Membership, Organisation, Sector
@@ -123,8 +124,9 @@ def seed(size: str) -> None:
         # Bulletins, each delivered to the bench members and a slice of the retail members.
         retail_members = list(Membership.objects.filter(sector=retail, status="approved")
                               .values_list("user_id", flat=True)[:400])
+        summary = plain_summary(body, 200)  # bulk_create skips Bulletin.save(), which fills it for the live push
         bulletins = Bulletin.objects.bulk_create(
-            (Bulletin(title=f"Bench bulletin {i}", body=body, author=officer, status="published",
+            (Bulletin(title=f"Bench bulletin {i}", body=body, summary=summary, author=officer, status="published",
                       kind=rng.choice(Bulletin.Kind.values), severity=rng.choice(Bulletin.Severity.values),
                       published_at=now - timedelta(minutes=n_bulletins - i)) for i in range(n_bulletins)),
             batch_size=BATCH)

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages: Cache-Control: private, no-store (unless the view set its own).
+    "common.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -243,7 +245,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP) or passkeys (WebAuthn), recovery codes as the fallback. A passkey
+# also signs in on its own: allauth then demands user verification (the device's PIN or biometric), so that is
+# two factors in one. WebAuthn needs a secure context: https, or http://localhost in development (not
+# 127.0.0.1: an IP address cannot be a WebAuthn relying party).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_ADAPTER = "accounts.mfa.HubMFAAdapter"
 
 GUARDIAN_RAISE_403 = False

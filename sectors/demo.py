@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
-from sectors.models import Borough, Membership, Organisation, Sector
+from sectors.models import Borough, Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
 
 ORGANISATIONS = {
     "Oxford Street Stores": ["westminster", "camden"],
@@ -47,6 +47,10 @@ def run(context: dict) -> None:
         user.organisation = organisation
         user.save(update_fields=["organisation"])
 
+    # The person who registers an organisation is its first administrator: edits it, decides who joins it.
+    for user, organisation in [(member, stores), (lead, hotels), (member2, bank)]:
+        OrganisationAdministrator.objects.get_or_create(organisation=organisation, user=user)
+
     approved = Membership.Status.APPROVED
     _membership(member, "retail", approved, admin)
     _membership(moderator, "retail", approved, admin)
@@ -64,12 +68,17 @@ def run(context: dict) -> None:
         email="applicant@hub.example", defaults={"display_name": "Ada Applicant (Covent Garden Market)"}
     )
     applicant.set_password(DEMO_PASSWORD)
-    applicant.organisation = _organisation("Southbank Hotels")
+    if not OrganisationJoinRequest.objects.filter(user=applicant, status="approved").exists():
+        applicant.organisation = None  # until Southbank Hotels' administrator (the lead) approves the request below
     applicant.save()
     EmailAddress.objects.update_or_create(user=applicant, email=applicant.email,
                                           defaults={"verified": True, "primary": True})
     if not Membership.objects.filter(user=applicant, sector__slug="retail").exists():
         _membership(applicant, "retail", Membership.Status.APPLIED,
                     statement="We run 40 market stalls in Covent Garden and want the Retail sector's alerts.")
+    if not applicant.organisation_id and not OrganisationJoinRequest.objects.filter(user=applicant).exists():
+        OrganisationJoinRequest.objects.create(
+            user=applicant, organisation=hotels,
+            statement="I run the hotels' market stalls in Covent Garden and look after their security.")
     people["applicant"] = applicant
     context["logins"].append(("applicant (pending)", applicant.email, DEMO_PASSWORD))

@@ -1,6 +1,7 @@
 from django import forms
 
-from sectors.models import Borough, Membership, Organisation, Sector
+from common.text import clean_text
+from sectors.models import Borough, Membership, Organisation, OrganisationJoinRequest, Sector
 
 BOROUGHS_HELP = "Where you have premises. Bulletins aimed at a borough reach organisations with premises there."
 
@@ -18,7 +19,8 @@ class ApplicationForm(forms.Form):
     )
     organisation_name = forms.CharField(
         max_length=150, required=False, label="Your organisation's name",
-        help_text="Its legal or trading name. If it is already on the Hub you join it; the sector lead vets you.",
+        help_text="Its legal or trading name. If it is already on the Hub, its administrators decide whether you "
+                  "join it; until they do you have no access to it.",
     )
     registered_number = forms.CharField(max_length=20, required=False, label="Companies House number (optional)")
     website = forms.URLField(required=False, assume_scheme="https")
@@ -32,8 +34,8 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.organisation_id:
-            # People belong to one organisation; changing it is the organisation page's business.
+        if user.organisation_id or OrganisationJoinRequest.objects.pending().filter(user=user).exists():
+            # People belong to one organisation (or wait for one to decide); that is not this form's business.
             for name in self.ORGANISATION_FIELDS:
                 del self.fields[name]
 
@@ -53,7 +55,7 @@ class ApplicationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.user.organisation_id and not cleaned.get("organisation_name", "").strip():
+        if "organisation_name" in self.fields and not cleaned.get("organisation_name", "").strip():
             self.add_error("organisation_name", "Give your organisation's name.")
         return cleaned
 
@@ -76,3 +78,37 @@ class OrganisationForm(forms.ModelForm):
         if Organisation.objects.named(name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another organisation on the Hub already has this name.")
         return name
+
+
+class NameOrganisationForm(forms.Form):
+    """For someone with no organisation: register a new one, or ask to join one already on the Hub."""
+
+    organisation_name = forms.CharField(
+        max_length=150, label="Your organisation's name",
+        help_text="Its legal or trading name. If it is already on the Hub, its administrators decide whether you "
+                  "join it; otherwise you register it and become its first administrator.",
+        error_messages={"required": "Give your organisation's name."},
+    )
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
+        label="A word for its administrators (if it is already on the Hub)",
+        help_text="Who you are there, so they recognise you.",
+    )
+    registered_number = forms.CharField(max_length=20, required=False, label="Companies House number (optional)")
+    website = forms.URLField(required=False, assume_scheme="https")
+    boroughs = forms.ModelMultipleChoiceField(
+        queryset=Borough.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=BOROUGHS_HELP,
+    )
+
+    def clean_organisation_name(self) -> str:
+        name = clean_text(self.cleaned_data["organisation_name"])
+        if not name:
+            raise forms.ValidationError("Give your organisation's name.")
+        return name
+
+    def clean_statement(self) -> str:
+        return clean_text(self.cleaned_data["statement"])
+
+    def clean_registered_number(self) -> str:
+        return clean_text(self.cleaned_data["registered_number"])

@@ -111,3 +111,70 @@ class Membership(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status != self.Status.APPLIED
+
+
+class OrganisationAdministrator(models.Model):
+    """A person who administers their organisation: edits its profile, decides who joins it, names other
+    administrators. Counts only while the person still belongs to the organisation and is an approved member
+    of a sector (sectors.permissions); the person who registered the organisation is its first."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="administrator_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["appointed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_administrator_row_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} administers {self.organisation}"
+
+
+class OrganisationJoinRequestQuerySet(models.QuerySet):
+    def pending(self) -> "OrganisationJoinRequestQuerySet":
+        return self.filter(status=OrganisationJoinRequest.Status.PENDING)
+
+
+class OrganisationJoinRequest(models.Model):
+    """Someone asking to join an organisation already on the Hub. Until its administrators (or a lead of a
+    sector it belongs to) approve, the person has no organisation: no rights over it, none of its premises'
+    bulletins. Approval is what sets User.organisation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the organisation"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="join_requests")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    statement = models.TextField(max_length=2000, blank=True,
+                                 help_text="What the person told the organisation about themselves.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was refused; the person sees it.")
+
+    objects = OrganisationJoinRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status="pending"),
+                                    name="one_pending_join_request_per_user"),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks to join {self.organisation} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -4,14 +4,15 @@ Rules answer yes or no (``can_*``, ``is_*``); loaders (``access_*``) fetch an ob
 404 or 403 in one step, so a view never holds an object it may not use.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
 from common import usercache
-from sectors.models import Membership, Organisation, Sector
+from sectors.models import Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
 
 
 def approved_sector_ids(user) -> set[int]:
@@ -85,11 +86,87 @@ def can_view_organisation(user, organisation: Organisation) -> bool:
     return memberships.approved().filter(sector_id__in=approved_sector_ids(user)).exists()
 
 
+def administered_organisation_id(user) -> int | None:
+    """The organisation this user administers, if any (cached on the user object for the request).
+
+    An administrator is one of its own people (User.organisation), named in OrganisationAdministrator, and an
+    approved member of at least one sector: a stale row (the person left) or a suspended person counts for nothing.
+    """
+    if not user.is_authenticated or not user.organisation_id:
+        return None
+
+    def compute() -> int | None:
+        if not is_approved_member(user):
+            return None
+        named = OrganisationAdministrator.objects.filter(organisation_id=user.organisation_id, user=user).exists()
+        return user.organisation_id if named else None
+
+    return usercache.cached(user, "administered_organisation_id", compute)
+
+
+def is_organisation_administrator(user, organisation: Organisation) -> bool:
+    return administered_organisation_id(user) == organisation.pk
+
+
 def can_edit_organisation(user, organisation: Organisation) -> bool:
-    """Its people, once a sector lead has approved them: claiming an organisation when applying gives nothing."""
+    """Its own approved administrators, and superusers. Belonging to it, or claiming it by name, gives nothing."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or (user.organisation_id == organisation.pk and is_approved_member(user))
+    return user.is_superuser or is_organisation_administrator(user, organisation)
+
+
+def organisation_sector_ids(organisation: Organisation) -> set[int]:
+    """The sectors an organisation belongs to: those where at least one of its people is an approved member."""
+    return set(Membership.objects.approved().filter(user__organisation=organisation)
+               .order_by().values_list("sector_id", flat=True).distinct())
+
+
+def can_decide_join(user, join_request: OrganisationJoinRequest) -> bool:
+    """The organisation's approved administrators, a lead of a sector it belongs to, or a superuser; never the
+    person asking (a superuser aside, as for memberships)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if join_request.user_id == user.pk:
+        return False
+    if is_organisation_administrator(user, join_request.organisation):
+        return True
+    led = led_sector_ids(user)
+    return bool(led) and bool(led & organisation_sector_ids(join_request.organisation))
+
+
+def join_requests_decidable_by(user) -> QuerySet[OrganisationJoinRequest]:
+    """``can_decide_join`` as a query: the pending requests this user may decide on."""
+    pending = OrganisationJoinRequest.objects.pending()
+    if not user.is_authenticated:
+        return pending.none()
+    if user.is_superuser:
+        return pending
+    deciding = Q(organisation_id__in=Membership.objects.approved().filter(sector_id__in=led_sector_ids(user))
+                 .values("user__organisation_id"))
+    administered = administered_organisation_id(user)
+    if administered is not None:
+        deciding |= Q(organisation_id=administered)
+    return pending.filter(deciding).exclude(user=user)
+
+
+def can_review_join_requests(user) -> bool:
+    """Who has a join-request page at all: administrators of an organisation, sector leads, superusers."""
+    return is_sector_lead(user) or administered_organisation_id(user) is not None
+
+
+def pending_join_request(user) -> OrganisationJoinRequest | None:
+    """The user's request to join an organisation that is still waiting, if any (cached for the request)."""
+    if not user.is_authenticated:
+        return None
+    return usercache.cached(user, "pending_join_request", lambda: (
+        OrganisationJoinRequest.objects.pending().filter(user=user).select_related("organisation").first()))
+
+
+def can_name_organisation(user) -> bool:
+    """A verified person with no organisation and no request waiting may join or register one."""
+    return can_apply(user) and not user.organisation_id and pending_join_request(user) is None
 
 
 def can_apply(user) -> bool:
@@ -131,7 +208,32 @@ def access_organisation(user, queryset: QuerySet[Organisation], pk: int) -> Orga
 
 
 def access_organisation_for_edit(user, pk: int) -> Organisation:
+    """The organisation its administrator is about to change (profile, people, administrators)."""
     organisation = get_object_or_404(Organisation, pk=pk)
     if not can_edit_organisation(user, organisation):
-        raise PermissionDenied("Only the organisation's own people can edit its profile.")
+        raise PermissionDenied("Only the organisation's administrators can change it.")
     return organisation
+
+
+def access_organisation_person(user, pk: int, person_pk: int) -> tuple[Organisation, object]:
+    """An organisation its administrator manages, and one of its people."""
+    organisation = access_organisation_for_edit(user, pk)
+    person = get_object_or_404(get_user_model(), pk=person_pk, organisation=organisation)
+    return organisation, person
+
+
+def access_join_decision(user, pk: int) -> OrganisationJoinRequest:
+    """The join request an administrator or lead is about to decide on."""
+    join_request = get_object_or_404(OrganisationJoinRequest.objects.select_related("user", "organisation"), pk=pk)
+    if not can_decide_join(user, join_request):
+        raise PermissionDenied("Only the organisation's administrators, or a lead of a sector it belongs to, "
+                               "decide who joins it.")
+    return join_request
+
+
+def require_can_name_organisation(user) -> None:
+    require_verified_email(user)
+    if user.organisation_id:
+        raise PermissionDenied("You already represent an organisation on the Hub.")
+    if pending_join_request(user) is not None:
+        raise PermissionDenied("Your request to join an organisation is still waiting for its decision.")

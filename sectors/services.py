@@ -2,15 +2,26 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import record
+from common import usercache
 from common.actions import ActionRefused
 from common.text import email_subject
-from sectors.models import Borough, Membership, Organisation, Sector
+from sectors.models import (
+    Borough,
+    Membership,
+    Organisation,
+    OrganisationAdministrator,
+    OrganisationJoinRequest,
+    Sector,
+)
 from sectors.signals import audience_changed, membership_changed
 
 
@@ -22,32 +33,55 @@ def _audience_changed_after_commit(user_ids: list[int]) -> None:
     transaction.on_commit(lambda: audience_changed.send(sender=Organisation, user_ids=user_ids))
 
 
-def _organisation_for(user, *, name: str, registered_number: str, website: str, boroughs: Iterable[Borough]
-                      ) -> Organisation:
-    """The applicant's own organisation, the one on the Hub with this name, or a new one.
+def _has_pending_join(user) -> bool:
+    return OrganisationJoinRequest.objects.pending().filter(user=user).exists()
 
-    Nobody is shown the list of organisations; one joins by its exact name, and joining gives no rights over
-    the organisation until a sector lead has approved the membership (sectors.permissions).
+
+def _join_or_register(user, *, name: str, registered_number: str, website: str, boroughs: Iterable[Borough],
+                      statement: str) -> OrganisationJoinRequest | None:
+    """The organisation the user names: a new one is theirs at once (they are its first administrator); one
+    already on the Hub becomes a request that its administrators, or a lead of a sector it belongs to, decide
+    on. Until then the user has no organisation (no rights over it, none of its premises' bulletins).
+
+    Nobody is shown the list of organisations; one asks to join by its exact name (whatever its case).
     """
-    if user.organisation_id:
-        return user.organisation
     existing = Organisation.objects.named(name).first()
     if existing:
-        return existing
+        join_request = OrganisationJoinRequest.objects.create(user=user, organisation=existing, statement=statement)
+        record(user, "organisation.join_request", existing, request=join_request.pk)
+        transaction.on_commit(lambda: _tell_administrators(join_request))
+        return join_request
     organisation = Organisation.objects.create(name=name.strip(), registered_number=registered_number,
                                                website=website)
     organisation.boroughs.set(boroughs)
     record(user, "organisation.create", organisation)
-    return organisation
+    OrganisationAdministrator.objects.create(organisation=organisation, user=user, appointed_by=user)
+    record(user, "organisation.administrator_appoint", organisation, person=user.pk, registrant=True)
+    user.organisation = organisation
+    user.save(update_fields=["organisation"])
+    usercache.forget(user)
+    _audience_changed_after_commit([user.pk])
+    return None
+
+
+def _name_organisation(user, *, organisation_name: str, registered_number: str, website: str,
+                       boroughs: Iterable[Borough], statement: str) -> OrganisationJoinRequest | None:
+    """Inside a transaction: join or register the named organisation, unless the user has one (or asked)."""
+    if user.organisation_id or _has_pending_join(user):
+        return None
+    if not organisation_name.strip():
+        raise MembershipError("Give your organisation's name.")
+    return _join_or_register(user, name=organisation_name, registered_number=registered_number, website=website,
+                             boroughs=boroughs, statement=statement)
 
 
 def apply_to_sectors(
     user, *, sectors: Iterable[Sector], statement: str, organisation_name: str = "", registered_number: str = "",
     website: str = "", boroughs: Iterable[Borough] = (),
 ) -> list[Membership]:
-    """One application per sector, with the organisation the applicant names (joined or registered); refuses
-    sectors the user already applied to (or belongs to). A new organisation exists only if the application
-    does."""
+    """One application per sector, with the organisation the applicant names (a new one registered, an
+    existing one asked to join); refuses sectors the user already applied to (or belongs to). A new
+    organisation, or a request to join one, exists only if the application does."""
     sectors = list(sectors)
     existing = set(
         Membership.objects.filter(user=user, sector__in=sectors).values_list("sector__name", flat=True)
@@ -56,12 +90,8 @@ def apply_to_sectors(
         raise MembershipError(f"You have already applied to {', '.join(sorted(existing))}.")
     try:
         with transaction.atomic():
-            organisation = _organisation_for(user, name=organisation_name, registered_number=registered_number,
-                                             website=website, boroughs=boroughs)
-            if user.organisation_id != organisation.pk:
-                user.organisation = organisation
-                user.save(update_fields=["organisation"])
-                _audience_changed_after_commit([user.pk])
+            _name_organisation(user, organisation_name=organisation_name, registered_number=registered_number,
+                               website=website, boroughs=boroughs, statement=statement)
             memberships = [
                 Membership.objects.create(user=user, sector=sector, statement=statement) for sector in sectors
             ]
@@ -70,6 +100,23 @@ def apply_to_sectors(
     except IntegrityError as error:  # a double submit racing the check above
         raise MembershipError("You have already applied to one of these sectors.") from error
     return memberships
+
+
+def name_organisation(user, *, organisation_name: str, registered_number: str = "", website: str = "",
+                      boroughs: Iterable[Borough] = (), statement: str = "") -> OrganisationJoinRequest | None:
+    """For someone with no organisation (say, their request to join one was refused): register a new one (theirs
+    at once) or ask to join one already on the Hub. Returns the request, if it is one."""
+    try:
+        with transaction.atomic():
+            if user.organisation_id:
+                raise MembershipError("You already represent an organisation on the Hub.")
+            if _has_pending_join(user):
+                raise MembershipError("Your request to join an organisation is still waiting for its decision.")
+            return _name_organisation(user, organisation_name=organisation_name,
+                                      registered_number=registered_number, website=website, boroughs=boroughs,
+                                      statement=statement)
+    except IntegrityError as error:  # a double submit: the first request is the one that counts
+        raise MembershipError("Your request to join an organisation is already waiting for its decision.") from error
 
 
 @transaction.atomic
@@ -89,6 +136,16 @@ def update_organisation(organisation: Organisation, *, by, name: str, registered
         _audience_changed_after_commit(list(organisation.people.values_list("pk", flat=True)))
     record(by, "organisation.update", organisation, changed=changed)
     return organisation
+
+
+def organisation_saved_in_admin(organisation: Organisation, *, by, created: bool, changed: list[str],
+                                boroughs_before: set[int]) -> None:
+    """What the Django admin's save of an organisation must also do (it runs inside the admin's transaction):
+    audit it, and refresh its people's sockets if its premises changed."""
+    record(by, "organisation.create" if created else "organisation.update", organisation, changed=changed,
+           via="admin")
+    if set(organisation.boroughs.values_list("pk", flat=True)) != boroughs_before:
+        _audience_changed_after_commit(list(organisation.people.values_list("pk", flat=True)))
 
 
 def _decide(membership: Membership, *, by, status: str, reason: str, allowed_from: set[str], action: str) -> Membership:
@@ -143,3 +200,134 @@ def suspend_membership(membership: Membership, *, by, reason: str) -> Membership
 def reinstate_membership(membership: Membership, *, by) -> Membership:
     return _decide(membership, by=by, status=Membership.Status.APPROVED, reason="",
                    allowed_from={Membership.Status.SUSPENDED}, action="membership.reinstate")
+
+
+# Joining organisations, and their administrators ----------------------------------------------------------------
+
+
+def _tell_administrators(join_request: OrganisationJoinRequest) -> None:
+    """E-mail the organisation's administrators that someone asks to join (after the request commits)."""
+    emails = list(OrganisationAdministrator.objects.filter(
+        organisation=join_request.organisation_id, user__organisation=join_request.organisation_id,
+        user__is_active=True).values_list("user__email", flat=True))
+    if not emails:
+        return  # no administrator yet: the leads of its sectors see the request on their page
+    context = {"join_request": join_request, "organisation": join_request.organisation, "user": join_request.user,
+               "url": settings.SITE_URL + reverse("sectors:join_requests")}
+    send_mail(
+        subject=email_subject(f"{join_request.user.display_name} asks to join {join_request.organisation.name}"),
+        message=render_to_string("sectors/email/join_request.txt", context),
+        from_email=None,
+        recipient_list=emails,
+    )
+
+
+def _tell_requester(join_request: OrganisationJoinRequest) -> None:
+    context = {"join_request": join_request, "organisation": join_request.organisation, "user": join_request.user}
+    send_mail(
+        subject=email_subject(f"Your request to join {join_request.organisation.name}: "
+                              f"{join_request.get_status_display().lower()}"),
+        message=render_to_string("sectors/email/join_decision.txt", context),
+        from_email=None,
+        recipient_list=[join_request.user.email],
+    )
+
+
+def _pending_for_decision(join_request: OrganisationJoinRequest) -> OrganisationJoinRequest:
+    """The request, locked, still waiting (or a refusal that says what became of it)."""
+    join_request = OrganisationJoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if not join_request.is_pending:
+        raise MembershipError(
+            f"This request is already {join_request.get_status_display().lower()}; nothing was changed.")
+    return join_request
+
+
+def approve_join_request(join_request: OrganisationJoinRequest, *, by) -> OrganisationJoinRequest:
+    """The person becomes one of the organisation's people: its premises' bulletins reach them from now on,
+    and their open sockets re-check at once."""
+    with transaction.atomic():
+        join_request = _pending_for_decision(join_request)
+        person = get_user_model().objects.select_for_update().get(pk=join_request.user_id)
+        if person.organisation_id:
+            raise MembershipError(f"{person} already represents another organisation; nothing was changed.")
+        join_request.status = OrganisationJoinRequest.Status.APPROVED
+        join_request.decided_by, join_request.decided_at = by, timezone.now()
+        join_request.save(update_fields=["status", "decided_by", "decided_at"])
+        person.organisation_id = join_request.organisation_id
+        person.save(update_fields=["organisation"])
+        record(by, "organisation.join_approve", join_request.organisation, person=person.pk,
+               request=join_request.pk)
+        _audience_changed_after_commit([person.pk])
+        transaction.on_commit(lambda: _tell_requester(join_request))
+    return join_request
+
+
+def refuse_join_request(join_request: OrganisationJoinRequest, *, by, reason: str) -> OrganisationJoinRequest:
+    if not reason.strip():
+        raise MembershipError("Give the person a reason for the refusal.")
+    with transaction.atomic():
+        join_request = _pending_for_decision(join_request)
+        join_request.status = OrganisationJoinRequest.Status.REFUSED
+        join_request.decided_by, join_request.decided_at, join_request.reason = by, timezone.now(), reason
+        join_request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        record(by, "organisation.join_refuse", join_request.organisation, reason=reason,
+               person=join_request.user_id, request=join_request.pk)
+        transaction.on_commit(lambda: _tell_requester(join_request))
+    return join_request
+
+
+def _locked_person_of(organisation: Organisation, person):
+    """Lock the organisation (administrator changes are decided one at a time) and the person, still one of
+    its people."""
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    person = get_user_model().objects.select_for_update().get(pk=person.pk)
+    if person.organisation_id != organisation.pk:
+        raise MembershipError(f"{person} is not one of {organisation}'s people; nothing was changed.")
+    return person
+
+
+def _is_last_administrator(organisation: Organisation, person) -> bool:
+    others = OrganisationAdministrator.objects.filter(organisation=organisation, user__organisation=organisation)
+    return not others.exclude(user=person).exists()
+
+
+def appoint_administrator(organisation: Organisation, *, person, by) -> OrganisationAdministrator:
+    """Make one of the organisation's approved people an administrator (audited)."""
+    with transaction.atomic():
+        person = _locked_person_of(organisation, person)
+        if not Membership.objects.approved().filter(user=person).exists():
+            raise MembershipError(f"{person} is not yet approved in any sector; an administrator must be.")
+        link, created = OrganisationAdministrator.objects.get_or_create(
+            organisation=organisation, user=person, defaults={"appointed_by": by})
+        if not created:
+            raise MembershipError(f"{person} is already an administrator; nothing was changed.")
+        record(by, "organisation.administrator_appoint", organisation, person=person.pk)
+    return link
+
+
+def withdraw_administrator(organisation: Organisation, *, person, by) -> None:
+    """Someone stops being an administrator (they stay one of its people); never the last one."""
+    with transaction.atomic():
+        person = _locked_person_of(organisation, person)
+        link = OrganisationAdministrator.objects.filter(organisation=organisation, user=person).first()
+        if link is None:
+            raise MembershipError(f"{person} is not an administrator; nothing was changed.")
+        if _is_last_administrator(organisation, person):
+            raise MembershipError(f"{person} is the organisation's last administrator: name another one first.")
+        link.delete()
+        record(by, "organisation.administrator_withdraw", organisation, person=person.pk)
+
+
+def remove_person(organisation: Organisation, *, person, by) -> None:
+    """The person no longer represents the organisation: its premises' bulletins stop reaching them at once,
+    their open sockets re-check, and they may name another organisation."""
+    with transaction.atomic():
+        person = _locked_person_of(organisation, person)
+        links = OrganisationAdministrator.objects.filter(organisation=organisation, user=person)
+        if links.exists() and _is_last_administrator(organisation, person):
+            raise MembershipError(f"{person} is the organisation's last administrator: name another one first.")
+        links.delete()
+        person.organisation = None
+        person.save(update_fields=["organisation"])
+        record(by, "organisation.person_remove", organisation, person=person.pk)
+        _audience_changed_after_commit([person.pk])

@@ -5,8 +5,10 @@
 suspended member loses the live feed at once, and a newly approved one gains the sector's updates.
 
 ``audience_changed``: sent after commit when something other than a membership decision changes which
-bulletins some people receive: an organisation's premises (boroughs), or the organisation a person belongs to.
-``user_ids=`` names the people concerned; their open sockets re-check their access the same way.
+bulletins some people receive: an organisation's premises (boroughs, on the portal or in the admin), or the
+organisation a person belongs to (registering one, an approved request to join one, being removed from one).
+``user_ids=`` names the people concerned; their open sockets re-check their access the same way. A request to
+join that is still waiting changes nothing, so sends nothing.
 """
 
 from django.dispatch import Signal

@@ -10,8 +10,9 @@ from django.views.generic import DetailView, FormView, ListView, UpdateView, Vie
 from common.actions import attempt
 from common.forms import ReasonForm
 from common.ratelimits import RateLimitedFormMixin
+from common.views import LoadingMixin
 from sectors import permissions, selectors, services
-from sectors.forms import ApplicationForm, OrganisationForm
+from sectors.forms import ApplicationForm, NameOrganisationForm, OrganisationForm
 from sectors.models import Membership, Sector
 
 
@@ -57,6 +58,12 @@ class MyMembershipsView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         return selectors.memberships_of(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        join_request = None if user.organisation_id else selectors.latest_join_request(user)
+        return super().get_context_data(join_request=join_request,
+                                        can_name_organisation=permissions.can_name_organisation(user), **kwargs)
+
 
 class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
     rate_limit_action = "apply"
@@ -75,6 +82,9 @@ class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
         sector = Sector.objects.filter(slug=self.request.GET.get("sector", "")).first()
         return {"sectors": [sector]} if sector else {}
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pending_join=permissions.pending_join_request(self.request.user), **kwargs)
+
     def form_valid(self, form):
         try:
             memberships = services.apply_to_sectors(
@@ -86,7 +96,15 @@ class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         names = ", ".join(m.sector.name for m in memberships)
         messages.success(self.request, f"Application sent to {names}. The sector lead will let you know by e-mail.")
+        _say_if_waiting(self.request)
         return redirect("sectors:mine")
+
+
+def _say_if_waiting(request) -> None:
+    joining = selectors.latest_join_request(request.user)
+    if not request.user.organisation_id and joining is not None and joining.is_pending:
+        messages.info(request, f"{joining.organisation.name} is already on the Hub: its administrators decide "
+                               "whether you join it, and you will get an e-mail either way.")
 
 
 class LeadRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -190,11 +208,11 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        people = list(self.object.people.all())
+        page_obj = Paginator(selectors.organisation_people(self.object), 25).get_page(self.request.GET.get("page"))
+        can_edit = permissions.can_edit_organisation(self.request.user, self.object)
         context.update(
-            people=people,
-            sectors=sorted({m.sector for person in people for m in person.memberships.all()}, key=str),
-            can_edit=permissions.can_edit_organisation(self.request.user, self.object),
+            page_obj=page_obj, people=page_obj.object_list, sectors=list(selectors.organisation_sectors(self.object)),
+            can_edit=can_edit, pending_joins=self.object.pending_join_count if can_edit else 0,
         )
         return context
 
@@ -210,3 +228,116 @@ class OrganisationUpdateView(LoginRequiredMixin, UpdateView):
         organisation = services.update_organisation(self.object, by=self.request.user, **form.cleaned_data)
         messages.success(self.request, "Organisation profile saved.")
         return redirect(organisation)
+
+
+class NameOrganisationView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
+    """Someone with no organisation (their request to join one was refused, say) registers or asks to join one."""
+
+    rate_limit_action = "apply"
+    form_class = NameOrganisationForm
+    template_name = "sectors/name_organisation.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            permissions.require_can_name_organisation(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            join_request = services.name_organisation(self.request.user, **form.cleaned_data)
+        except services.MembershipError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        if join_request is None:
+            messages.success(self.request, "Organisation registered: you are its first administrator.")
+        else:
+            _say_if_waiting(self.request)
+        return redirect("sectors:mine")
+
+
+class JoinRequestQueueView(LoadingMixin, ListView):
+    """The requests to join an organisation that this administrator or sector lead may decide on."""
+
+    template_name = "sectors/join_requests.html"
+    context_object_name = "join_requests"
+    paginate_by = 20
+
+    def test_func(self) -> bool:
+        return permissions.can_review_join_requests(self.request.user)
+
+    def get_queryset(self):
+        return selectors.join_requests_to_decide(self.request.user)
+
+
+class JoinDecisionMixin(LoadingMixin):
+    """Loads the join request and refuses anyone who may not decide on it."""
+
+    def test_func(self) -> bool:
+        return self.request.user.is_authenticated
+
+    def load(self, request, **kwargs) -> None:
+        self.join_request = permissions.access_join_decision(request.user, kwargs["pk"])
+
+    def decide(self, action, success: str, **kwargs) -> HttpResponseRedirect:
+        attempt(self.request, lambda: action(self.join_request, by=self.request.user, **kwargs),
+                success.format(user=self.join_request.user, organisation=self.join_request.organisation))
+        return redirect("sectors:join_requests")
+
+
+class JoinApproveView(JoinDecisionMixin, View):
+    def post(self, request, pk: int):
+        return self.decide(services.approve_join_request, "{user} now represents {organisation}.")
+
+
+class JoinRefuseView(JoinDecisionMixin, FormView):
+    template_name = "reason_form.html"
+
+    def get_form(self, form_class=None):
+        return ReasonForm(**self.get_form_kwargs(),
+                          help_text="The person sees this reason in their e-mail and on their memberships page.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            join_request=self.join_request, title="Refuse request to join", submit_label="Refuse request",
+            cancel_url=reverse("sectors:join_requests"), subject_template="sectors/_join_request_subject.html",
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        return self.decide(services.refuse_join_request,
+                           "The request from {user} to join {organisation} is refused; they have been told why.",
+                           reason=form.cleaned_data["reason"])
+
+
+class OrganisationPersonActionView(LoadingMixin, View):
+    """An administrator's action on one of the organisation's people (POST only), back to its page."""
+
+    action = None
+    success = ""
+
+    def test_func(self) -> bool:
+        return self.request.user.is_authenticated
+
+    def load(self, request, **kwargs) -> None:
+        self.organisation, self.person = permissions.access_organisation_person(request.user, kwargs["pk"],
+                                                                                kwargs["person"])
+
+    def post(self, request, pk: int, person: int):
+        attempt(request, lambda: type(self).action(self.organisation, person=self.person, by=request.user),
+                self.success.format(person=self.person, organisation=self.organisation))
+        return redirect(self.organisation)
+
+
+class AppointAdministratorView(OrganisationPersonActionView):
+    action = services.appoint_administrator
+    success = "{person} is now an administrator of {organisation}."
+
+
+class WithdrawAdministratorView(OrganisationPersonActionView):
+    action = services.withdraw_administrator
+    success = "{person} is no longer an administrator of {organisation}."
+
+
+class RemovePersonView(OrganisationPersonActionView):
+    action = services.remove_person
+    success = "{person} no longer represents {organisation}."

@@ -12,11 +12,14 @@
   const STORAGE_KEY = `hub.live.cursor.${body.dataset.user}`;
   const CLOSE_UNAUTHENTICATED = 4401;
   const CLOSE_FORBIDDEN = 4403;
+  const CLOSE_TOO_MANY_SOCKETS = 4429; // this account has too many live tabs open: wait for one to close
+  const TOO_MANY_SOCKETS_WAIT = 60000;
   const seen = new Set();
   const REPLAY_TOASTS = 5;
   let attempt = 0;
   let socket = null;
   let replayed = null; // bulletins arriving in answer to a replay request, shown together at its end
+  let helloCursor = null; // where the server says this user's stream stands, at connection
 
   const statusBadge = document.getElementById("live-status");
   const toasts = document.getElementById("live-toasts");
@@ -124,16 +127,21 @@
     document.dispatchEvent(new CustomEvent("hub:bulletin", { detail: bulletin }));
   }
 
-  function finishReplay() {
+  function finishReplay(complete) {
     const missed = replayed || [];
     replayed = null;
-    // After a long sleep, one summary instead of a wall of toasts; every bulletin is still counted.
-    const quiet = missed.length > REPLAY_TOASTS;
+    // After a long sleep, one summary instead of a wall of toasts; every bulletin is still counted. The
+    // server replays at most a day (and a hundred bulletins): when it says there may be more, the inbox has them.
+    const quiet = missed.length > REPLAY_TOASTS || complete === false;
     missed.forEach((bulletin) => handleBulletin(bulletin, quiet));
+    // What was not replayed is in the inbox, which the toast below points to: carry on from where the stream
+    // stood at connection, so the next page does not ask for (and announce) the same gap again.
+    if (complete === false && helloCursor) remember(helloCursor);
     if (quiet) {
       showToast({
         id: 0, severity: "info", sensitive: false, severity_label: "While you were away",
-        kind_label: `${missed.length} bulletins`, title: "Open your inbox", url: body.dataset.inbox || "/",
+        kind_label: complete === false ? "Earlier bulletins" : `${missed.length} bulletins`,
+        title: "Open your inbox", url: body.dataset.inbox || "/",
       });
     }
   }
@@ -157,19 +165,29 @@
       } catch {
         return;
       }
-      if (message.type === "hello" && !lastCursor() && message.cursor) {
-        remember(message.cursor);
+      if (message.type === "hello") {
+        helloCursor = message.cursor;
+        if (!lastCursor() && message.cursor) remember(message.cursor);
       } else if (message.type === "bulletin" && replayed) {
         replayed.push(message);
       } else if (message.type === "bulletin") {
         handleBulletin(message, false);
       } else if (message.type === "replayed") {
-        finishReplay();
+        finishReplay(message.complete);
+      } else if (message.type === "error" && replayed) {
+        replayed = null; // the replay was refused (too many asked for): nothing more will come for it
       }
     });
     socket.addEventListener("close", (event) => {
       if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
         setStatus("offline", "Offline");
+        return;
+      }
+      if (event.code === CLOSE_TOO_MANY_SOCKETS) {
+        // Not a failure to retry at once: another tab holds the place. Try again in a minute or two (jittered,
+        // so that many tabs do not return together), without touching the backoff of real failures.
+        setStatus("offline", "Paused: too many tabs");
+        window.setTimeout(connect, TOO_MANY_SOCKETS_WAIT * (1 + Math.random()));
         return;
       }
       setStatus("reconnecting", "Reconnecting…");

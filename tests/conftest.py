@@ -1,9 +1,11 @@
 from types import SimpleNamespace
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from accounts import roles
 from sectors.models import Sector
@@ -29,6 +31,35 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def complete_two_factor(session, user) -> None:
+    """Record in the session that the user used their second factor, as allauth records it when they type a
+    code or use a passkey at sign-in. Nothing for a user who has no second factor."""
+    second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    authenticator = Authenticator.objects.filter(user_id=user.pk, type__in=second_factors).first()
+    if authenticator is None:
+        return
+    record_authentication(SimpleNamespace(session=session), user, "mfa", id=authenticator.pk,
+                          type=authenticator.type)
+    session.save()
+
+
+class TwoFactorClient(Client):
+    """The test client whose force_login() stands for signing in through the login form: someone with a second
+    factor has used it in that session, so role holders reach the portal (accounts.mfa asks every role
+    holder's session for one). force_login(user, two_factor=False) is a session opened by password alone."""
+
+    def force_login(self, user, backend=None, *, two_factor: bool = True):
+        super().force_login(user, backend)
+        if two_factor:
+            complete_two_factor(self.session, user)
+
+
+@pytest.fixture
+def client() -> TwoFactorClient:
+    """pytest-django's client, with force_login() signing in as the login form would (see TwoFactorClient)."""
+    return TwoFactorClient()
 
 
 @pytest.fixture
@@ -61,7 +92,8 @@ def sector_b(db) -> Sector:
 def people(db, sector_a, sector_b) -> SimpleNamespace:
     """One person per role of the permission matrices (sector A is Retail, sector B Banking and finance).
 
-    anonymous is None; use client.force_login(people.<role>) for the others.
+    anonymous is None; use client.force_login(people.<role>) for the others (the `client` fixture's
+    force_login() completes the role holders' second factor, as signing in does).
     """
     unverified = UserFactory(verified=False)
     applicant = UserFactory(verified=True)
@@ -90,8 +122,9 @@ ROLES = ["anonymous", "unverified", "applicant", "member_a", "member_b", "lead_a
 
 
 def client_as(client, people, role: str):
-    """The test client logged in as people.<role> (or anonymous)."""
+    """The test client logged in as people.<role> (or anonymous), second factor included for role holders."""
     user = getattr(people, role)
     if user is not None:
-        client.force_login(user)
+        Client.force_login(client, user)
+        complete_two_factor(client.session, user)  # whichever client it is given
     return client

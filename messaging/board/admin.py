@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from accounts import roles
 from accounts.role_admin import ScopedRoleAdmin, role_holders_field
-from messaging.board.models import Forum, Post, Report, Thread
+from messaging.board.models import Forum, Post, ProposedEdit, Report, Thread
 
 
 class ForumAdminForm(forms.ModelForm):
@@ -57,3 +57,17 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["reporter", "resolved_by"]
     readonly_fields = ["post", "reporter", "reason", "created_at", "status", "resolved_by", "resolved_at", "outcome"]
+
+
+@admin.register(ProposedEdit)
+class ProposedEditAdmin(admin.ModelAdmin):
+    """For looking things up; moderators approve and reject edits in their queue, where it is audited."""
+
+    list_display = ["__str__", "proposed_by", "proposed_at", "status", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["proposed_by", "decided_by"]
+    readonly_fields = ["post", "title", "body", "proposed_by", "proposed_at", "status", "decided_by", "decided_at",
+                       "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,8 +1,9 @@
-"""Demo threads in the Hub, Retail and Banking forums; one waiting for a moderator and one reported post."""
+"""Demo threads in the Hub, Retail and Banking forums; one waiting for a moderator, one reported post, and a
+member's edit of an approved thread waiting for a moderator."""
 
 from accounts import roles
 from messaging.board import services
-from messaging.board.models import Forum, Post, Report, Thread
+from messaging.board.models import Forum, Post, ProposedEdit, Report, Thread
 
 
 def _thread(forum: Forum, title: str, author, body: str, *, approve_by=None, replies=()) -> Thread:
@@ -40,6 +41,10 @@ def run(context: dict) -> None:
                  (moderator, "Pinned for the week. Please report incidents on 101 as well as here.")],
     )
     services.set_thread_flag(retail_thread, by=moderator, flag="pinned", value=True)
+    opening = retail_thread.posts.order_by("created_at", "id").first()
+    if not ProposedEdit.objects.filter(post=opening).exists():
+        services.edit_post(opening, by=member, title="Distraction thefts on Oxford Street and Bond Street",
+                           body=opening.body + "\n\nUpdate: the same pair were seen on Bond Street on Thursday.")
     _thread(banking, "Courier fraud calls to older customers", member2,
             "We have seen a rise in *courier fraud* calls this month. The script claims to be from our fraud team.",
             approve_by=admin)

@@ -124,6 +124,47 @@ class PostRevision(models.Model):
         return f"Revision of post {self.post_id} ({self.edited_at:%Y-%m-%d %H:%M})"
 
 
+class ProposedEdit(models.Model):
+    """A member's change to an approved thread's title or opening post, held for the forum's moderators: readers
+    keep seeing the approved version until a moderator approves it (then it replaces the post, and the text it
+    replaced goes into the post's history); rejected, the approved version simply stays. The rows stay, with
+    who decided and why."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"  # the author put the approved text back
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="proposed_edits")
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why a moderator rejected it; the author reads this.")
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            # One waiting edit per post: the author's next edit replaces it.
+            models.UniqueConstraint(fields=["post"], condition=models.Q(status="pending"),
+                                    name="one_pending_edit_per_post"),
+        ]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="proposed_edit_queue")]
+
+    def __str__(self) -> str:
+        return f"Edit of post {self.post_id} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class Report(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"

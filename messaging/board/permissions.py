@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import roles
 from common import usercache
-from messaging.board.models import Forum, Post, Report, Thread
+from messaging.board.models import Forum, Post, ProposedEdit, Report, Thread
 from sectors.permissions import approved_sector_ids
 
 LOCKED_MESSAGE = "This thread is locked: no new replies."
@@ -131,6 +131,13 @@ def can_edit_post(user, post: Post) -> bool:
     return not post.thread.locked
 
 
+def edit_needs_review(user, post: Post, *, first: bool) -> bool:
+    """Whether a material edit by this user (see services.is_material) waits for a moderator: a member's edit
+    of an approved thread's opening post (title included). Replies, threads not yet approved, and the
+    edits of those whose threads skip the queue (officers, the forum's moderators) show at once."""
+    return first and post.thread.is_approved and not starts_approved(user, post.thread.forum)
+
+
 def can_report(user, post: Post) -> bool:
     """Posts of approved threads; a hidden post only by a moderator, so its text stays hidden from the rest."""
     return post.thread.is_approved and (not post.hidden or can_moderate(user, post.thread.forum))
@@ -214,6 +221,18 @@ def access_moderated_post(user, pk: int) -> Post:
     post = access_post(user, pk)
     _require_moderator(user, post.thread.forum)
     return post
+
+
+def access_moderated_edit(user, pk: int) -> ProposedEdit:
+    """An edit held for the moderators: a 404 for those who can't see its thread, a 403 for its other readers."""
+    edit = get_object_or_404(
+        ProposedEdit.objects.select_related("post__thread__forum__sector", "post__thread__author", "proposed_by"),
+        pk=pk,
+    )
+    if not can_see_thread(user, edit.post.thread):
+        raise Http404("No such edit.")
+    _require_moderator(user, edit.post.thread.forum)
+    return edit
 
 
 def access_report(user, pk: int) -> Report:

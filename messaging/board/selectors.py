@@ -1,10 +1,21 @@
 """Reads for the board's pages; each query's cost is independent of how many rows the board holds."""
 
-from django.db.models import Count, Q, QuerySet
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from accounts import roles
 from audit.models import AuditEntry
+from common import badges as common_badges
+from common.badges import RoleBadge
 from messaging.board import permissions
-from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
+from messaging.board.models import Forum, Notification, Post, PostRevision, ProposedEdit, Report, Thread
+from sectors.models import Sector
 
 
 def readable_forums(user) -> QuerySet[Forum]:
@@ -34,26 +45,107 @@ def forum_unapproved(user, forum: Forum, limit: int = 20) -> QuerySet[Thread]:
     return unapproved.select_related("author").order_by("-created_at", "-id")[:limit]
 
 
-def thread_posts(thread: Thread) -> QuerySet[Post]:
+def thread_posts(thread: Thread, *, reader) -> QuerySet[Post]:
+    """The thread's posts in order, each with its revision count, whether the reader reported it
+    (``reported_by_reader``) and the id of an edit of it waiting for a moderator (``waiting_edit_id``): one
+    query for the page, however many posts it shows."""
+    waiting = ProposedEdit.objects.filter(post=OuterRef("pk"), status=ProposedEdit.Status.PENDING).values("pk")[:1]
     return (thread.posts.select_related("author__organisation")
-            .annotate(revision_count=Count("revisions")).order_by("created_at", "id"))
+            .annotate(revision_count=Count("revisions"),
+                      reported_by_reader=Exists(Report.objects.filter(post=OuterRef("pk"), reporter_id=reader.pk)),
+                      waiting_edit_id=Subquery(waiting))
+            .order_by("created_at", "id"))
 
 
-def moderation_queue(user) -> tuple[QuerySet[Thread], QuerySet[Report]]:
+@dataclass(frozen=True)
+class ModerationQueue:
+    """What waits for this user's decision, in the forums they moderate, oldest first."""
+
+    threads: QuerySet[Thread]  # new threads
+    edits: QuerySet[ProposedEdit]  # members' edits of approved threads' titles and opening posts
+    reports: QuerySet[Report]  # reported posts
+
+
+def moderation_queue(user) -> ModerationQueue:
     forum_ids = permissions.moderated_forum_ids(user)
     threads = (Thread.objects.pending().filter(forum_id__in=forum_ids)
                .select_related("forum", "author").order_by("created_at", "id"))
+    edits = (ProposedEdit.objects.filter(status=ProposedEdit.Status.PENDING, post__thread__forum_id__in=forum_ids)
+             .select_related("post__thread__forum", "proposed_by").order_by("proposed_at", "id"))
     reports = (Report.objects.filter(status=Report.Status.OPEN, post__thread__forum_id__in=forum_ids)
                .select_related("post__thread__forum", "post__author", "reporter").order_by("created_at", "id"))
-    return threads, reports
+    return ModerationQueue(threads=threads, edits=edits, reports=reports)
 
 
 def moderation_count(user) -> int:
+    """How many things wait in the user's queue (the navigation's counter): one query on every page."""
     forum_ids = permissions.moderated_forum_ids(user)
     if not forum_ids:
         return 0
-    return (Thread.objects.pending().filter(forum_id__in=forum_ids).count()
-            + Report.objects.filter(status=Report.Status.OPEN, post__thread__forum_id__in=forum_ids).count())
+    queue = moderation_queue(user)
+    waiting = [part.order_by().values_list("pk") for part in (queue.threads, queue.edits, queue.reports)]
+    return waiting[0].union(*waiting[1:], all=True).count()
+
+
+def waiting_edit(post: Post) -> ProposedEdit | None:
+    """The edit of this post still waiting for a moderator, if any."""
+    return post.proposed_edits.filter(status=ProposedEdit.Status.PENDING).first()
+
+
+def author_badges(forum: Forum, authors: Iterable) -> dict[int, tuple[RoleBadge, ...]]:
+    """The verified role badges of these people, as authors in this forum: officers (administrators for
+    superusers), this forum's moderators, and sector leads with the sectors they lead. Drawn from the roles,
+    never the names, in one query however many authors.
+
+    The rules are the per-person ones, asked for many people at once: the officers' group (accounts.roles),
+    and the moderate_forum and manage_membership object permissions held directly or through a group (what
+    roles.objects_in_scope reads for one person); tests/board/test_badges.py proves the two agree."""
+    users = {user.pk: user for user in authors if user is not None}
+    if not users:
+        return {}
+    no_sector = Value(None, output_field=CharField())
+    officers = (get_user_model().groups.through.objects.filter(user_id__in=users, group__name=roles.OFFICERS)
+                .annotate(role=Value("officer"), sector=no_sector).values_list("user_id", "role", "sector"))
+    # Guardian keeps object ids as text: compare them as text, so no row can fail a cast.
+    sector_name = Subquery(Sector.objects.annotate(key=Cast("pk", CharField())).filter(key=OuterRef("object_pk"))
+                           .values("name")[:1])
+    scoped = (Q(permission__content_type__app_label="board", permission__codename="moderate_forum",
+                object_pk=str(forum.pk))
+              | Q(permission__content_type__app_label="sectors", permission__codename="manage_membership"))
+    direct = (UserObjectPermission.objects.filter(scoped, user_id__in=users)
+              .annotate(role=F("permission__codename"), sector=sector_name).values_list("user_id", "role", "sector"))
+    by_group = (GroupObjectPermission.objects.filter(scoped, group__user__in=users)
+                .annotate(role=F("permission__codename"), sector=sector_name)
+                .values_list("group__user", "role", "sector"))
+    held: dict[int, set[str]] = defaultdict(set)
+    led: dict[int, set[str]] = defaultdict(set)
+    for user_id, role, sector in officers.union(direct, by_group):
+        held[user_id].add(role)
+        if role == "manage_membership" and sector:
+            led[user_id].add(sector)
+    badges = {}
+    for pk, user in users.items():
+        if user.is_superuser:  # every power already: one badge says so
+            badges[pk] = (common_badges.ADMINISTRATOR,)
+            continue
+        found = []
+        if "officer" in held[pk]:
+            found.append(common_badges.OFFICER)
+        if "moderate_forum" in held[pk]:
+            found.append(common_badges.MODERATOR)
+        if led[pk]:
+            found.append(common_badges.sector_lead(led[pk]))
+        if found:
+            badges[pk] = tuple(found)
+    return badges
+
+
+def with_author_badges(forum: Forum, posts: list[Post]) -> list[Post]:
+    """The page's posts, each with ``author_badges`` (see author_badges), for the template."""
+    badges = author_badges(forum, (post.author for post in posts))
+    for post in posts:
+        post.author_badges = badges.get(post.author_id, ())
+    return posts
 
 
 def moderation_log(forum: Forum) -> QuerySet[AuditEntry]:
@@ -64,10 +156,6 @@ def recent_threads(limit: int = 5, **forum_filter) -> QuerySet[Thread]:
     """The latest approved threads in the forums the filter picks, e.g. forum_id__in=... or forum__sector=..."""
     return (Thread.objects.approved().filter(**forum_filter)
             .select_related("forum").order_by("-last_activity_at", "-id")[:limit])
-
-
-def my_reports(user, posts) -> set[int]:
-    return set(Report.objects.filter(reporter=user, post__in=posts).values_list("post_id", flat=True))
 
 
 def post_revisions(post: Post) -> QuerySet[PostRevision]:

@@ -16,8 +16,8 @@ from django.utils import timezone
 from audit.services import record
 from common.actions import ActionRefused
 from common.text import email_subject
-from messaging.board import permissions
-from messaging.board.models import Forum, Notification, Post, PostRevision, Report, Thread
+from messaging.board import permissions, selectors
+from messaging.board.models import Forum, Notification, Post, PostRevision, ProposedEdit, Report, Thread
 
 # The decision e-mail's subject is the on-site message, cut to this length.
 SUBJECT_LENGTH = 120
@@ -93,21 +93,75 @@ class PostEdit:
 
     post: Post
     resubmitted: bool  # the author edited their rejected thread, which is back in the moderators' queue
+    # The edit waits for a moderator; until then readers see the approved version (None: it shows now).
+    proposal: ProposedEdit | None = None
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.proposal is not None
+
+
+def is_material(post: Post, *, title: str, body: str) -> bool:
+    """A change readers would notice: any change to the thread's title, or to the post's words (a change
+    in white space alone, such as a trailing space or a re-wrapped line, is not material)."""
+    return title != post.thread.title or " ".join(body.split()) != " ".join(post.body.split())
+
+
+def _apply_edit(post: Post, *, edited_by, body: str, title: str | None) -> list[str]:
+    """Replace the post's text (and the thread's title), keeping what they were in the post's history.
+    Returns the thread fields changed, for the caller to save."""
+    thread = post.thread
+    PostRevision.objects.create(post=post, body=post.body, title=thread.title if title is not None else "",
+                                edited_by=edited_by)
+    post.body = body
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "edited_at"])
+    if title is not None and title != thread.title:
+        thread.title = title
+        return ["title"]
+    return []
+
+
+def _propose(post: Post, *, by, title: str, body: str) -> ProposedEdit:
+    """Hold a member's material edit for the moderators; their next edit replaces the one still waiting."""
+    proposal = post.proposed_edits.filter(status=ProposedEdit.Status.PENDING).first()
+    if proposal is None:
+        proposal = ProposedEdit.objects.create(post=post, title=title, body=body, proposed_by=by)
+    else:
+        proposal.title, proposal.body, proposal.proposed_at = title, body, timezone.now()
+        proposal.save(update_fields=["title", "body", "proposed_at"])
+    _audit(by, "edit.propose", post.thread, post.thread.forum, post=post.pk, edit=proposal.pk)
+    return proposal
+
+
+def _withdraw_waiting_edit(post: Post, *, by) -> None:
+    """The author put the approved text back (or nearly): nothing is left for the moderators to decide."""
+    for proposal in post.proposed_edits.filter(status=ProposedEdit.Status.PENDING):
+        proposal.status, proposal.decided_by, proposal.decided_at = (ProposedEdit.Status.WITHDRAWN, by,
+                                                                     timezone.now())
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(by, "edit.withdraw", post.thread, post.thread.forum, post=post.pk, edit=proposal.pk)
 
 
 @transaction.atomic
 def edit_post(post: Post, *, by, body: str, title: str | None = None) -> PostEdit:
-    """Keep the previous text; a rejected thread edited by its author goes back into the queue."""
+    """Edit a post, keeping the previous text in its history.
+
+    - A member's material edit (see ``is_material``) of an approved thread's opening post or title is held
+      as a ProposedEdit for the forum's moderators: readers keep the approved version until one approves it.
+    - Everything else shows at once: replies, white-space-only changes, threads not yet approved (nobody
+      else reads them), and edits by the forum's moderators and officers. A rejected thread edited by its
+      author goes back into the queue.
+    """
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread__forum").get(pk=post.pk)
     thread = post.thread
-    PostRevision.objects.create(post=post, body=post.body, title=thread.title if title is not None else "",
-                                edited_by=by)
-    post.body = body
-    post.edited_at = timezone.now()
-    post.save(update_fields=["body", "edited_at"])
-    changed = []
-    if title is not None and title != thread.title:
-        thread.title = title
-        changed.append("title")
+    if permissions.edit_needs_review(by, post, first=selectors.is_first_post(post)):
+        proposed_title = thread.title if title is None else title
+        if is_material(post, title=proposed_title, body=body):
+            return PostEdit(post=post, resubmitted=False,
+                            proposal=_propose(post, by=by, title=proposed_title, body=body))
+        _withdraw_waiting_edit(post, by=by)
+    changed = _apply_edit(post, edited_by=by, body=body, title=title)
     resubmitted = thread.status == Thread.Status.REJECTED and by.pk == thread.author_id
     if resubmitted:
         thread.status = Thread.Status.PENDING
@@ -157,6 +211,48 @@ def reject_thread(thread: Thread, *, by, reason: str) -> Thread:
     _audit(by, "thread.reject", thread, thread.forum, reason=reason)
     _notify(thread, f"Your thread “{thread.title}” was not approved: {reason}")
     return thread
+
+
+def _moderated_edit(proposal: ProposedEdit, by) -> ProposedEdit:
+    proposal = (ProposedEdit.objects.select_for_update(of=("self",))
+                .select_related("post__thread__forum", "post__thread__author", "proposed_by").get(pk=proposal.pk))
+    _require_moderator(by, proposal.post.thread.forum)
+    if not proposal.is_pending:
+        raise BoardError(f"This edit is already {proposal.get_status_display().lower()}; nothing was changed.")
+    return proposal
+
+
+@transaction.atomic
+def approve_edit(proposal: ProposedEdit, *, by) -> ProposedEdit:
+    """The held edit replaces the approved version; the text it replaces goes into the post's history,
+    replaced by its author."""
+    proposal = _moderated_edit(proposal, by)
+    post = (Post.objects.select_for_update(of=("self",)).select_related("thread__forum", "thread__author")
+            .get(pk=proposal.post_id))
+    thread = post.thread
+    changed = _apply_edit(post, edited_by=proposal.proposed_by, body=proposal.body, title=proposal.title)
+    if changed:
+        thread.save(update_fields=changed)
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposedEdit.Status.APPROVED, by, timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit(by, "edit.approve", thread, thread.forum, post=post.pk, edit=proposal.pk)
+    _notify(thread, f"Your edit to “{thread.title}” was approved and is now visible in {thread.forum.name}.")
+    return proposal
+
+
+@transaction.atomic
+def reject_edit(proposal: ProposedEdit, *, by, reason: str) -> ProposedEdit:
+    """The approved version stays; the author reads why."""
+    if not reason.strip():
+        raise BoardError("Tell the author why, so they can put it right.")
+    proposal = _moderated_edit(proposal, by)
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposedEdit.Status.REJECTED, by, timezone.now()
+    proposal.reason = reason
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    thread = proposal.post.thread
+    _audit(by, "edit.reject", thread, thread.forum, reason=reason, post=proposal.post_id, edit=proposal.pk)
+    _notify(thread, f"Your edit to “{thread.title}” was not approved: {reason}")
+    return proposal
 
 
 @transaction.atomic

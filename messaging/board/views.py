@@ -104,18 +104,22 @@ class ThreadDetailView(BoardMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         user, thread = self.request.user, self.thread
-        paginator = Paginator(selectors.thread_posts(thread), POSTS_PER_PAGE)
+        paginator = Paginator(selectors.thread_posts(thread, reader=user), POSTS_PER_PAGE)
         # The thread's own counter saves a COUNT over every post.
         paginator.count = thread.reply_count + 1
         number = self.request.GET.get("page")
         page_obj = paginator.get_page(paginator.num_pages if number == "last" else number)
-        posts = list(page_obj.object_list)
+        posts = selectors.with_author_badges(thread.forum, list(page_obj.object_list))
         can_moderate = permissions.can_moderate(user, thread.forum)
+        first_post = posts[0] if page_obj.number == 1 and posts else None
+        # The author and the moderators are told of an edit still waiting; other readers see the approved text.
+        edit_waiting = bool(first_post and first_post.waiting_edit_id
+                            and (user.pk == first_post.author_id or can_moderate))
         return super().get_context_data(
             thread=thread, forum=thread.forum, page_obj=page_obj, posts=posts, can_moderate=can_moderate,
             can_reply=permissions.can_reply(user, thread), form=form or PostForm(),
-            reported=selectors.my_reports(user, posts),
-            first_post_id=posts[0].pk if page_obj.number == 1 and posts else None,
+            reported={post.pk for post in posts if post.reported_by_reader},
+            first_post_id=first_post.pk if first_post else None, edit_waiting=edit_waiting,
             **kwargs,
         )
 
@@ -146,23 +150,30 @@ class PostEditView(BoardMixin, FormView):
     def load(self, request, **kwargs) -> None:
         self.post_obj = permissions.access_editable_post(request.user, kwargs["pk"])
         self.is_first = selectors.is_first_post(self.post_obj)
+        self.needs_review = permissions.edit_needs_review(request.user, self.post_obj, first=self.is_first)
 
     def get_form_class(self):
         return ThreadForm if self.is_first else PostForm
 
     def get_initial(self):
-        initial = {"body": self.post_obj.body}
+        # An author editing again starts from the edit still waiting for a moderator, not the approved text.
+        source = selectors.waiting_edit(self.post_obj) if self.needs_review else None
+        initial = {"body": (source or self.post_obj).body}
         if self.is_first:
-            initial["title"] = self.post_obj.thread.title
+            initial["title"] = source.title if source else self.post_obj.thread.title
         return initial
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(post=self.post_obj, thread=self.post_obj.thread, **kwargs)
+        return super().get_context_data(post=self.post_obj, thread=self.post_obj.thread,
+                                        needs_review=self.needs_review, **kwargs)
 
     def form_valid(self, form):
         edit = services.edit_post(self.post_obj, by=self.request.user, body=form.cleaned_data["body"],
                                   title=form.cleaned_data.get("title"))
-        if edit.resubmitted:
+        if edit.awaiting_review:
+            messages.info(self.request, "Your edit is waiting for a moderator: until one approves it, others "
+                                        "see the approved version.")
+        elif edit.resubmitted:
             messages.info(self.request, "Your thread is resubmitted: a moderator will review it again.")
         else:
             messages.success(self.request, "Your changes are saved; the previous version is kept.")
@@ -214,10 +225,11 @@ class ModerationQueueView(ModeratorMixin, TemplateView):
     template_name = "board/queue.html"
 
     def get_context_data(self, **kwargs):
-        threads, reports = selectors.moderation_queue(self.request.user)
-        thread_page = Paginator(threads, QUEUE_PER_PAGE).get_page(self.request.GET.get("threads"))
-        report_page = Paginator(reports, QUEUE_PER_PAGE).get_page(self.request.GET.get("reports"))
-        return super().get_context_data(thread_page=thread_page, report_page=report_page, **kwargs)
+        queue = selectors.moderation_queue(self.request.user)
+        pages = {name: Paginator(getattr(queue, name), QUEUE_PER_PAGE).get_page(self.request.GET.get(name))
+                 for name in ("threads", "edits", "reports")}
+        return super().get_context_data(thread_page=pages["threads"], edit_page=pages["edits"],
+                                        report_page=pages["reports"], **kwargs)
 
 
 class ModerationLogView(BoardMixin, ListView):
@@ -295,6 +307,43 @@ class ThreadMoveView(ModeratedThreadMixin, FormView):
                                                            to=form.cleaned_data["forum"]),
                 f"Moved to {form.cleaned_data['forum'].name}.")
         return redirect(self.thread)
+
+
+class EditApproveView(BoardMixin, View):
+    """A moderator lets a member's held edit of an approved thread replace what readers see."""
+
+    def load(self, request, **kwargs) -> None:
+        self.edit = permissions.access_moderated_edit(request.user, kwargs["pk"])
+
+    def post(self, request, pk: int):
+        attempt(request, lambda: services.approve_edit(self.edit, by=request.user),
+                "Edit approved: readers now see it, and the author has been told.")
+        return redirect("board:queue")
+
+
+class EditRejectView(BoardMixin, FormView):
+    """A moderator turns down a held edit, saying why; readers keep the approved version."""
+
+    template_name = "reason_form.html"
+
+    def load(self, request, **kwargs) -> None:
+        self.edit = permissions.access_moderated_edit(request.user, kwargs["pk"])
+
+    def get_form(self, form_class=None):
+        return ReasonForm(**self.get_form_kwargs(), label="Why is this edit rejected?",
+                          help_text="The author reads this; the approved version stays as it is.")
+
+    def get_context_data(self, **kwargs):
+        thread = self.edit.post.thread
+        return super().get_context_data(title=f"Reject the edit of “{thread.title}”", submit_label="Reject edit",
+                                        edit=self.edit, thread=thread, cancel_url=reverse("board:queue"),
+                                        subject_template="board/_proposed_edit.html", **kwargs)
+
+    def form_valid(self, form):
+        attempt(self.request, lambda: services.reject_edit(self.edit, by=self.request.user,
+                                                           reason=form.cleaned_data["reason"]),
+                "Edit rejected; the author has been told why.")
+        return redirect("board:queue")
 
 
 class PostHideView(BoardMixin, View):

@@ -1,14 +1,18 @@
 """The live socket at /ws/live/: pushes bulletins addressed to the member, replays what they missed."""
 
+import asyncio
 import json
 import logging
+import time
 from collections import deque
+from datetime import timedelta
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
 
 from accounts import mfa, roles
-from accounts.sessions import session_is_valid
+from accounts.sessions import open_session, session_is_valid
 from messaging.bulletins import permissions, selectors, transport
 from messaging.bulletins.audience import NOBODY, Audience, Reach, reach_of
 from messaging.bulletins.payloads import parse_cursor
@@ -16,53 +20,102 @@ from messaging.bulletins.payloads import parse_cursor
 logger = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's own; documented in the README).
-CLOSE_UNAUTHENTICATED = 4401  # not logged in
-CLOSE_FORBIDDEN = 4403  # logged in, but not an approved member or officer (or suspended while connected)
-CLOSE_TOO_BIG = 1009  # the client sent a frame larger than MAX_CLIENT_MESSAGE
+CLOSE_UNAUTHENTICATED = 4401  # not logged in (or the session ended: logged out, signed out, password changed)
+CLOSE_FORBIDDEN = 4403  # logged in, but not an approved member or officer (or no longer: suspended, role removed)
+CLOSE_TOO_MANY_SOCKETS = 4429  # the user already has transport.MAX_SOCKETS_PER_USER sockets open
+CLOSE_TOO_BIG = 1009  # the client sent a message larger than MAX_CLIENT_MESSAGE
 
+# The largest client message, in bytes (a replay request is under 100). Under daphne the 1009 reaches the client
+# only thanks to hub.asgi.let_daphne_send_standard_close_codes: autobahn takes 1000 and 3000-4999 alone from an
+# application, and the refused close used to come out as 1011.
 MAX_CLIENT_MESSAGE = 2048
 RECENT_IDS = 256
+
+# A replay returns what a socket can have missed: bulletins published since its cursor, but none published
+# more than REPLAY_WINDOW before the socket connected (the inbox has the rest), at most selectors.REPLAY_LIMIT.
+REPLAY_WINDOW = timedelta(hours=24)
+# Replays cost a query and up to a hundred messages: at most MAX_REPLAYS per REPLAY_PERIOD seconds per socket
+# (live.js asks once per connection); more are answered with an error and not run.
+MAX_REPLAYS = 5
+REPLAY_PERIOD = 60.0
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
     live_groups: list[str]
     reach: Reach = NOBODY
+    slot: str | None = None
+    lease_renewal: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
-        # The session this socket was opened with: logging it out, or a password change that ends it, closes
-        # the socket too (live.session_ended, live.refresh).
+        # The session this socket was opened with: logging it out, signing it out from another session, or a
+        # password change that ends it, closes the socket too (live.session_ended, live.refresh).
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         self.live_groups = []
         self.sent_ids: deque[int] = deque(maxlen=RECENT_IDS)
+        self.replay_times: deque[float] = deque(maxlen=MAX_REPLAYS)
+        self.replay_not_before = timezone.now() - REPLAY_WINDOW
         # Accept first: a close code can only be sent on an open socket, and the client needs it to tell
-        # "log in again" from "not (or no longer) allowed" from a network failure.
+        # "log in again" from "not (or no longer) allowed" from "too many tabs" from a network failure.
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # The place before any database work: a user opening sockets in a loop costs a cache lookup each.
+        self.slot = await transport.take_socket_slot(self.user.pk, self.channel_name)
+        if self.slot is None:
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.lease_renewal = asyncio.create_task(self.renew_lease())
         if not await self.refresh_access():
-            await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
+            await self.close_for_access()
             return
         cursor = await database_sync_to_async(selectors.latest_cursor_for)(self.user)
         await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": cursor})
 
     async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    async def close(self, code=None, reason=None) -> None:
+        """Every close, whatever its cause, leaves the groups and gives the user's place back at once."""
+        await self.leave()
+        await super().close(code=code, reason=reason)
+
+    async def leave(self) -> None:
         for group in self.live_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.live_groups = []
+        self.reach = NOBODY
+        if self.lease_renewal is not None:
+            self.lease_renewal.cancel()
+            self.lease_renewal = None
+        if self.slot is not None:
+            slot, self.slot = self.slot, None
+            await transport.release_socket_slot(slot, self.channel_name)
+
+    async def renew_lease(self) -> None:
+        """Keep this socket's place held while it is open (places are leases: see transport)."""
+        while True:
+            await asyncio.sleep(transport.SOCKET_LEASE_SECONDS / 3)
+            try:
+                if self.slot is not None:
+                    await transport.renew_socket_slot(self.slot, self.channel_name)
+            except Exception:  # a cache hiccup must not end the socket; the next round tries again
+                logger.warning("Could not renew a live socket's place", exc_info=True)
 
     @database_sync_to_async
     def _load_reach(self) -> Reach | None:
         """The user's reach as it is now, or None if this socket may not (or no longer) carry bulletins."""
         user = self.user
-        user.refresh_from_db(fields=["is_active", "organisation", "password"])
+        user.refresh_from_db(fields=["is_active", "is_superuser", "is_staff", "organisation", "password"])
         roles.forget_cached_roles(user)
-        self.session_still_valid = not self.session_key or session_is_valid(self.session_key, user)
+        # The session as stored now (one read for both checks): ended, or logged in with an old password, is 4401.
+        session = open_session(self.session_key) if self.session_key else None
+        self.session_still_valid = session is None or session_is_valid(session, user)
         if not user.is_active or not self.session_still_valid:
             return None
-        if mfa.requires_mfa(user) and not mfa.has_mfa(user):
-            return None  # as on every page: role holders set up two-factor first
+        if not mfa.two_factor_satisfied(user, session):
+            return None  # as on every page: a role holder's session must have completed a second factor
         return reach_of(user) if permissions.can_read_bulletins(user) else None
 
     async def refresh_access(self) -> bool:
@@ -77,13 +130,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.live_groups = wanted
         return bool(wanted)
 
+    async def close_for_access(self) -> None:
+        """Closed because access was refused: 4401 if the session is gone (log in again), else 4403."""
+        await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
+
     # Client -> server ---------------------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if bytes_data is not None or text_data is None:
             await self.send_error("Send JSON text frames.")
             return
-        if len(text_data) > MAX_CLIENT_MESSAGE:
+        if len(text_data.encode()) > MAX_CLIENT_MESSAGE:
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:
@@ -101,15 +158,42 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             await self.send_error("Unknown message type.")
 
+    def replay_allowed(self) -> bool:
+        """At most MAX_REPLAYS in any REPLAY_PERIOD seconds, counted on this socket."""
+        now = time.monotonic()
+        if len(self.replay_times) == MAX_REPLAYS and now - self.replay_times[0] < REPLAY_PERIOD:
+            return False
+        self.replay_times.append(now)
+        return True
+
     async def replay(self, since) -> None:
         cursor = parse_cursor(since)
         if cursor is None:
             await self.send_error("replay needs the cursor of the last bulletin seen.")
             return
-        payloads = await database_sync_to_async(selectors.replay_for)(self.user, cursor)
+        if not self.replay_allowed():
+            await self.send_error("Too many replay requests: wait a minute, or open your inbox.")
+            return
+        # Access as it is now, not as it was at the last refresh: a replay must never be the way round a
+        # revocation whose notice has not reached this socket (or never will: a change made behind the ORM).
+        if not await self.refresh_access():
+            await self.close_for_access()
+            return
+        payloads, complete = await self._replay(cursor)
         for payload in payloads:
             await self.send_bulletin(payload)
-        await self.send_json({"type": "replayed", "count": len(payloads)})
+        # complete: false tells the client it was not sent everything after its cursor (some is older than the
+        # window, or past the limit); live.js then points to the inbox rather than pretending it has it all.
+        await self.send_json({"type": "replayed", "count": len(payloads), "complete": complete})
+
+    @database_sync_to_async
+    def _replay(self, cursor: tuple) -> tuple[list[dict], bool]:
+        payloads = selectors.replay_for(self.user, cursor, not_before=self.replay_not_before)
+        if len(payloads) == selectors.REPLAY_LIMIT:
+            return payloads, False
+        clamped = cursor < (self.replay_not_before, 0)
+        return payloads, not (clamped and selectors.missed_before_window(
+            self.user, cursor, not_before=self.replay_not_before))
 
     # Channel layer -> server ----------------------------------------------------------------------------------
 
@@ -118,12 +202,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_bulletin(event["bulletin"])
 
     async def live_refresh(self, event: dict) -> None:
-        """The user's memberships or password changed: re-check, close if no longer allowed."""
+        """Something that decides the user's access changed (memberships, roles, organisation, its premises,
+        password, activation): re-read it, move groups, close if no longer allowed."""
+        if self.slot is None:
+            return  # already closing
         if not await self.refresh_access():
-            await self.close(code=CLOSE_FORBIDDEN if self.session_still_valid else CLOSE_UNAUTHENTICATED)
+            await self.close_for_access()
 
     async def live_session_ended(self, event: dict) -> None:
-        """The user logged out of one session: close the sockets that session opened."""
+        """One session of the user ended (logged out, or signed out from another session): close the sockets
+        that session opened."""
         if self.session_key and event.get("session_key") == self.session_key:
             await self.close(code=CLOSE_UNAUTHENTICATED)
 

@@ -1,6 +1,7 @@
 """Bulletin data leaving the portal as files (the delivery report's CSV). OFFICIAL-SENSITIVE content never does:
 the report holds who received and acknowledged, not what."""
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,31 @@ from messaging.bulletins.models import Delivery
 DELIVERY_REPORT_COLUMNS = ["organisation", "member", "email", "emailed_at", "read_at", "acknowledged_at"]
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (or as the start of one); tab, CR and LF
+# can shift what a program takes for the start of the cell.
+_FORMULA_STARTS = frozenset("=+-@\t\r\n")
+
+
+def _looks_like_a_formula_start(char: str) -> bool:
+    # NFKC has already turned full-width and small forms (＝ ＋ － ＠, U+FE62, U+FE63...) into ASCII; the minus
+    # sign U+2212 (what superscript and subscript minus fold to) and the other dashes have no ASCII form,
+    # and some programs read them as a minus too.
+    return char in _FORMULA_STARTS or char == "\u2212" or unicodedata.category(char) == "Pd"
+
+
 def csv_safe(text: str) -> str:
-    """A cell a spreadsheet shows as text: programs run cells that start with these as formulas."""
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+    """A cell a spreadsheet shows as text: a leading apostrophe if it could start a formula.
+
+    The text is checked as a spreadsheet might read it: compatibility forms folded (NFKC, so "＝" is "="), and
+    invisible characters (zero-width spaces, byte-order marks) and leading blanks skipped. The cell keeps the
+    original text after the apostrophe."""
+    folded = unicodedata.normalize("NFKC", text)
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    first = folded[:1]
+    first_visible = visible.lstrip()[:1]
+    if any(_looks_like_a_formula_start(char) for char in (first, first_visible) if char):
+        return f"'{text}"
+    return text
 
 
 def iso(value: datetime | None) -> str:

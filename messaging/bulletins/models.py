@@ -5,6 +5,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from common.text import plain_summary
+
+SUMMARY_LENGTH = 200
+
 
 class Incident(models.Model):
     """A developing situation; its timeline is the incident-update bulletins attached to it."""
@@ -108,6 +112,9 @@ class Bulletin(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Kept up to date by the publish service, so officers' lists need no per-row counting.
     recipient_count = models.PositiveIntegerField(default=0)
+    # The body as plain text, cut for toasts: written with the body (save), so that a live push or a replay of
+    # a hundred bulletins renders no Markdown at all. Never sent for OFFICIAL-SENSITIVE (payloads).
+    summary = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
 
     objects = BulletinQuerySet.as_manager()
 
@@ -117,6 +124,15 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """Keep ``summary`` in step with ``body`` on every save that writes the body."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.summary = plain_summary(self.body, SUMMARY_LENGTH)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "summary"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("bulletins:detail", args=[self.pk])

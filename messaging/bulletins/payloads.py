@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.text import plain_summary
 from messaging.bulletins.models import Bulletin
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,8 +25,13 @@ def parse_cursor(cursor: Any) -> tuple[datetime, int] | None:
         return None
 
 
+# The columns bulletin_payload reads: a replay loads these and nothing else (not the body, up to 20 kB each).
+PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "published_at", "summary")
+
+
 def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
-    """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only."""
+    """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only. Reads stored
+    columns only (PAYLOAD_FIELDS): no query and no Markdown rendering per bulletin."""
     payload = {
         "type": "bulletin",
         "id": bulletin.pk,
@@ -43,6 +47,6 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
             kind=bulletin.kind,
             kind_label=bulletin.get_kind_display(),
             severity_label=bulletin.get_severity_display(),
-            summary=plain_summary(bulletin.body, 200),
+            summary=bulletin.summary,
         )
     return payload

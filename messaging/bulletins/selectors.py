@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from messaging.bulletins.audience import Audience, recipients, visible_bulletins, visible_incidents
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
-from messaging.bulletins.payloads import bulletin_payload, make_cursor
+from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload, make_cursor
 from sectors.models import Organisation
 
 REPLAY_LIMIT = 100
@@ -60,12 +60,28 @@ def successor_for(user, bulletin: Bulletin) -> Bulletin | None:
     return visible_bulletins(user).filter(supersedes=bulletin).first()
 
 
-def replay_for(user, cursor: tuple[datetime, int]) -> list[dict[str, Any]]:
-    """Payloads of the bulletins published to ``user`` after ``cursor``, oldest first, at most REPLAY_LIMIT."""
+def replay_for(user, cursor: tuple[datetime, int], *, not_before: datetime) -> list[dict[str, Any]]:
+    """Payloads of the bulletins ``user`` may read now that were published after ``cursor``, oldest first, at
+    most REPLAY_LIMIT. Nothing published before ``not_before`` (a socket asks only for what it can have
+    missed: the live consumer's replay window): an older cursor is read as ``not_before``.
+
+    One query whatever the number (with the user's roles already loaded, as a live socket has them): the
+    payload's columns only, the summary stored at save, no per-bulletin rendering."""
+    published_at, bulletin_id = max(cursor, (not_before, 0))
+    after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
+    bulletins = (
+        visible_bulletins(user).published().filter(after).only(*PAYLOAD_FIELDS)
+        .order_by("published_at", "pk")[:REPLAY_LIMIT]
+    )
+    return [bulletin_payload(bulletin) for bulletin in bulletins]
+
+
+def missed_before_window(user, cursor: tuple[datetime, int], *, not_before: datetime) -> bool:
+    """Was something the user may read published after ``cursor`` but before ``not_before`` (which a replay
+    leaves to the inbox)? One query, asked only when a cursor is that old."""
     published_at, bulletin_id = cursor
     after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
-    bulletins = visible_bulletins(user).published().filter(after).order_by("published_at", "pk")[:REPLAY_LIMIT]
-    return [bulletin_payload(bulletin) for bulletin in bulletins]
+    return visible_bulletins(user).published().filter(after, published_at__lt=not_before).exists()
 
 
 def latest_cursor_for(user) -> str:

@@ -13,7 +13,9 @@ How a bulletin reaches a browser:
 - every payload has a ``cursor`` (published time + id, ordered); a client that reconnects sends the last one it
   saw and ``selectors.replay_for`` returns what it missed, in order;
 - anything that changes a user's access sends ``live.refresh`` (or ``live.session_ended``) to the user's group
-  (``receivers``), and their sockets re-check or close.
+  (``receivers``), and their sockets re-check or close;
+- each socket holds one of its user's MAX_SOCKETS_PER_USER places (``take_socket_slot``), counted in the cache
+  so that the cap holds across daphne processes.
 """
 
 import asyncio
@@ -21,6 +23,7 @@ import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 from messaging.bulletins.audience import Audience, Reach
 from messaging.bulletins.models import Bulletin
@@ -83,3 +86,40 @@ def broadcast_bulletin(bulletin_id: int) -> None:
 def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> None:
     """Tell every open socket of one user something: ``live.refresh`` (re-check your access) by default."""
     group_send(user_group(user_id), {"type": message_type, **fields})
+
+
+# Sockets per user ------------------------------------------------------------------------------------------------
+#
+# A user's open sockets are counted in the shared cache (Redis in production, local memory on the embedded
+# default, which runs one process): one key per place, ``live.socket.<user>.<n>``, taken with an atomic add. A place
+# is a lease: the socket renews it every SOCKET_LEASE_SECONDS / 3, so a process that is killed with sockets open
+# (and never releases them) keeps their places for one lease at most, not forever.
+
+MAX_SOCKETS_PER_USER = 10
+SOCKET_LEASE_SECONDS = 90
+
+
+def socket_slot_keys(user_id: int) -> list[str]:
+    return [f"live.socket.{user_id}.{n}" for n in range(MAX_SOCKETS_PER_USER)]
+
+
+async def take_socket_slot(user_id: int, holder: str) -> str | None:
+    """Take a free place for a socket of this user (``holder``: its channel name); None when all are held."""
+    keys = socket_slot_keys(user_id)
+    held = await cache.aget_many(keys)
+    for key in keys:
+        if key not in held and await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS):
+            return key
+    return None
+
+
+async def renew_socket_slot(key: str, holder: str) -> None:
+    """Extend the lease; take the place again if it lapsed meanwhile (a stalled process, a cache restart)."""
+    if not await cache.atouch(key, timeout=SOCKET_LEASE_SECONDS):
+        await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
+
+
+async def release_socket_slot(key: str, holder: str) -> None:
+    """Give the place back, if it is still this socket's (a lapsed lease may belong to another one now)."""
+    if await cache.aget(key) == holder:
+        await cache.adelete(key)

@@ -7,9 +7,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from accounts import roles
+from common import badges, once
 from common.actions import attempt
+from common.badges import RoleBadge
+from common.once import OnceFormMixin
 from common.params import object_id
 from common.ratelimits import RateLimitedFormMixin
 from common.views import LoadingMixin
@@ -50,6 +55,13 @@ class FormPageMixin:
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(heading=self.heading(), submit_label=self.submit_label, **kwargs)
+
+
+def _role_badges(author) -> tuple[RoleBadge, ...]:
+    """The verified badge beside a bulletin's author: from their role now, never from their display name."""
+    if author.is_superuser:
+        return (badges.ADMINISTRATOR,)
+    return (badges.OFFICER,) if roles.is_officer(author) else ()
 
 
 # Members ---------------------------------------------------------------------------------------------------
@@ -95,6 +107,7 @@ class BulletinDetailView(MemberRequiredMixin, TemplateView):
         is_officer = permissions.can_publish(self.request.user)
         context.update(
             bulletin=bulletin,
+            author_badges=_role_badges(bulletin.author),
             successor=selectors.successor_for(self.request.user, bulletin),
             delivery=self.delivery,
             feedback_form=FeedbackForm(),
@@ -179,11 +192,15 @@ class OfficerBulletinListView(OfficerRequiredMixin, ListView):
         return selectors.officer_bulletins().order_by("-created_at")
 
 
-class BulletinCreateView(OfficerRequiredMixin, FormView):
-    """A new draft; ?supersedes=<id> (and the form's hidden field) starts an update to a published bulletin."""
+class BulletinCreateView(OnceFormMixin, OfficerRequiredMixin, FormView):
+    """A new draft; ?supersedes=<id> (and the form's hidden field) starts an update to a published bulletin.
+    Saved once per form render: a double click makes one draft."""
 
     form_class = BulletinForm
     template_name = "bulletins/form.html"
+
+    def once_redirect_url(self) -> str:
+        return reverse("bulletins:officer_list")  # where the draft the first submit saved is listed
 
     def load(self, request, **kwargs) -> None:
         params = request.POST if request.method == "POST" else request.GET
@@ -193,7 +210,7 @@ class BulletinCreateView(OfficerRequiredMixin, FormView):
     def get_initial(self):
         return self.supersedes.successor_initial() if self.supersedes else super().get_initial()
 
-    def form_valid(self, form):
+    def act_once(self, form):
         try:
             bulletin = services.create_draft(by=self.request.user, supersedes=self.supersedes, **form.cleaned_data)
         except services.BulletinError as error:
@@ -231,6 +248,8 @@ class PublishView(OfficerRequiredMixin, View):
         self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
 
     def post(self, request, pk: int):
+        if refusal := once.refuse_unless_claimed(request, redirect_to=self.bulletin.get_absolute_url()):
+            return refusal
         attempt(request, lambda: services.publish_bulletin(self.bulletin, by=request.user),
                 lambda count: f"Published to {count} member{'s' if count != 1 else ''}.")
         return redirect(self.bulletin)
@@ -245,6 +264,8 @@ class ScheduleView(OfficerRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["when"]))
             return redirect(self.bulletin)
+        if refusal := once.refuse_unless_claimed(request, redirect_to=self.bulletin.get_absolute_url()):
+            return refusal
         attempt(request, lambda: services.schedule_bulletin(self.bulletin, when=form.cleaned_data["when"],
                                                             by=request.user),
                 "Scheduled.")
@@ -285,14 +306,17 @@ class FeedbackListView(OfficerRequiredMixin, ListView):
         return selectors.member_feedback()
 
 
-class IncidentCreateView(OfficerRequiredMixin, FormPageMixin, FormView):
+class IncidentCreateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, FormView):
     form_class = IncidentForm
     submit_label = "Open the incident"
 
     def heading(self) -> str:
         return "Open an incident"
 
-    def form_valid(self, form):
+    def once_redirect_url(self) -> str:
+        return reverse("bulletins:incident_list")
+
+    def act_once(self, form):
         incident = services.open_incident(
             title=form.cleaned_data["title"], sectors=form.cleaned_data["sectors"],
             boroughs=form.cleaned_data["boroughs"], by=self.request.user,
@@ -301,7 +325,9 @@ class IncidentCreateView(OfficerRequiredMixin, FormPageMixin, FormView):
         return redirect(incident)
 
 
-class IncidentUpdateView(OfficerRequiredMixin, FormPageMixin, FormView):
+class IncidentUpdateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, FormView):
+    """Publishes an update at once to every member in the incident's audience: once per form render."""
+
     form_class = IncidentUpdateForm
     submit_label = "Publish update"
 
@@ -311,7 +337,10 @@ class IncidentUpdateView(OfficerRequiredMixin, FormPageMixin, FormView):
     def heading(self) -> str:
         return self.incident.title
 
-    def form_valid(self, form):
+    def once_redirect_url(self) -> str:
+        return self.incident.get_absolute_url()
+
+    def act_once(self, form):
         attempt(self.request, lambda: services.post_incident_update(self.incident, by=self.request.user,
                                                                     **form.cleaned_data),
                 "Update published.")
@@ -322,7 +351,7 @@ class IncidentResolveView(IncidentUpdateView):
     form_class = ResolveIncidentForm
     submit_label = "Resolve and send final update"
 
-    def form_valid(self, form):
+    def act_once(self, form):
         attempt(self.request, lambda: services.resolve_incident(self.incident, body=form.cleaned_data["body"],
                                                                 by=self.request.user),
                 "Incident resolved; the final update has gone out.")

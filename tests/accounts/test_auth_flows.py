@@ -141,3 +141,38 @@ def test_the_admin_login_goes_through_allauth(client):
     assert response["Location"].startswith(reverse("account_login"))
     response = client.post(reverse("admin:login"), {"username": "x", "password": "y"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def _sign_up(client, display_name: str, email: str = "new.member@example.org"):
+    return client.post(reverse("account_signup"), {
+        "email": email, "display_name": display_name, "password1": "a-long-new-password",
+        "password2": "a-long-new-password",
+    })
+
+
+@pytest.mark.parametrize("name", [
+    "PC Olivia Okafor", "DC Smith", "Olivia (Met liaison)", "Police Scotland desk", "duty officer Sam",
+    "Forum MODERATOR", "P.C. Olivia", "Ｐｏｌｉｃｅ desk", "Sam (Officers)", "Pol\u200bice desk",
+])
+def test_sign_up_refuses_names_that_imitate_a_role(client, name):
+    response = _sign_up(client, name)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "include words like" in page and "role badge" in page
+    assert not User.objects.filter(email="new.member@example.org").exists()
+
+
+@pytest.mark.parametrize("name", ["Sam Patel (Acme Retail)", "Metro Bank desk", "Dcosta Ltd", "Pcworld Ops",
+                                  "Metcalfe", "Officium Ltd"])
+def test_sign_up_accepts_names_that_merely_contain_those_letters(client, name):
+    assert _sign_up(client, name).status_code == 302
+    assert User.objects.get(email="new.member@example.org").display_name == name
+
+
+def test_the_confirmation_email_to_an_unverified_address_carries_no_text_the_sender_chose(client):
+    assert _sign_up(client, "URGENT call 0800 123").status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["new.member@example.org"]
+    for text in (message.subject, message.body):
+        assert "URGENT" not in text and "0800" not in text
+    assert "/accounts/confirm-email/" in message.body

@@ -25,8 +25,8 @@ def test_role_holder_without_mfa_is_sent_to_set_it_up(client, group):
     client.force_login(user)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
-    # allauth asks for the password again before the set-up page; the reason is shown on the way.
+    assert response["Location"] == reverse("mfa_index")  # an authenticator app or a passkey
+    # The reason is shown on the set-up page.
     page = client.get(reverse("dashboard"), follow=True)
     assert page.status_code == 200
     assert "needs two-factor authentication" in page.content.decode()
@@ -34,7 +34,7 @@ def test_role_holder_without_mfa_is_sent_to_set_it_up(client, group):
 
 def test_staff_without_mfa_is_sent_to_set_it_up(client):
     client.force_login(UserFactory(verified=True, is_staff=True))
-    assert client.get(reverse("dashboard"))["Location"] == reverse("mfa_activate_totp")
+    assert client.get(reverse("dashboard"))["Location"] == reverse("mfa_index")
 
 
 def test_role_holder_with_mfa_goes_about_their_business(client, officer):
@@ -65,7 +65,7 @@ def test_a_leads_permission_without_the_group_still_requires_two_factor(client, 
     assign_perm("sectors.manage_membership", user, sector_a)  # e.g. granted by hand, without the group
     client.force_login(user)
     response = client.get(reverse("sectors:queue"))
-    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_index")
     with_mfa(user)
     client.force_login(user)
     assert client.get(reverse("sectors:queue")).status_code == 200

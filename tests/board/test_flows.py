@@ -359,3 +359,24 @@ def test_the_queue_pages_its_threads_and_reports_apart(client, people, board, fo
     assert 'aria-label="Pages of open reports"' not in page  # one report: one page, no links
     page = client.get(f"{reverse('board:queue')}?threads=2").content.decode()
     assert "Page 2 of 2" in page and 'href="?threads=1"' in page
+
+
+def test_a_title_and_reason_with_line_breaks_never_break_the_decision_emails(client, people, forums, moderator,
+                                                                           django_capture_on_commit_callbacks):
+    client.force_login(people.member_a)
+    client.post(reverse("board:thread_create", args=[forums.a.slug]),
+                {"title": "Buy my alarms\r\nBcc: everyone@example.org", "body": "Cheap alarms!"})
+    rejected = Thread.objects.get()
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("board:thread_reject", args=[rejected.pk]),
+                               {"reason": "No advertising.\r\nSubject: you won"})
+    assert response.status_code == 302
+    approved = services.start_thread(forums.a, author=people.member_a, title="Van\rparked\nagain", body="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("board:thread_approve", args=[approved.pk])).status_code == 302
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert "\r" not in message.subject and "\n" not in message.subject
+        message.message()  # the whole message renders: no header injection, no BadHeaderError
+    assert "Bcc" not in mail.outbox[0].extra_headers and mail.outbox[0].bcc == []

@@ -54,7 +54,15 @@ CASES = [
     ("post", "board:thread_unpin", "approved", MODERATE_THREAD_A),
     ("get", "board:thread_move", "approved", MODERATE_THREAD_A_PAGE),
     ("post", "board:report_resolve", "report", MODERATE_THREAD_A),
+    # Member A's edit of their approved thread, waiting for forum A's moderators.
+    ("post", "board:edit_approve", "edit", MODERATE_THREAD_A),
+    ("get", "board:edit_reject", "edit", MODERATE_THREAD_A_PAGE),
 ]
+
+
+def _waiting_edit(people, board):
+    return services.edit_post(board.first_post, by=people.member_a, title="Thefts on the high street (updated)",
+                              body="Three thefts now.").proposal
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -63,6 +71,8 @@ def test_permission_matrix(client, people, forums, board, role, method, name, ta
     objects = {"hub": forums.hub.slug, "forum_a": forums.a.slug, "approved": board.approved.pk,
                "pending": board.pending.pk, "first_post": board.first_post.pk, "reply": board.reply.pk,
                "report": board.report.pk}
+    if target == "edit":
+        objects["edit"] = _waiting_edit(people, board).pk
     url = reverse(name, args=[objects[target]] if target else [])
     data = {"body": "A reply from the matrix."} if name == "board:reply" else {}
     response = getattr(client_as(client, people, role), method)(url, data)
@@ -84,6 +94,7 @@ LOADERS = [
     (permissions.access_reportable_post, "reply", Http404),
     (permissions.access_moderated_post, "reply", Http404),
     (permissions.access_report, "report", Http404),
+    (permissions.access_moderated_edit, "edit", Http404),
 ]
 
 
@@ -91,7 +102,7 @@ LOADERS = [
 def test_loaders_refuse_a_member_of_another_sector_and_unknown_objects(people, forums, board, loader, target,
                                                                         refusal):
     objects = {"forum_a": forums.a.slug, "approved": board.approved.pk, "first_post": board.first_post.pk,
-               "reply": board.reply.pk, "report": board.report.pk}
+               "reply": board.reply.pk, "report": board.report.pk, "edit": _waiting_edit(people, board).pk}
     with pytest.raises(refusal):
         loader(people.member_b, objects[target])
     with pytest.raises(Http404):
@@ -102,7 +113,8 @@ def test_loaders_refuse_a_member_of_another_sector_and_unknown_objects(people, f
 def test_loaders_within_the_sector_say_why_with_a_403(people, board):
     for loader, target in [(permissions.access_moderated_thread, board.approved.pk),
                            (permissions.access_moderated_post, board.reply.pk),
-                           (permissions.access_report, board.report.pk)]:
+                           (permissions.access_report, board.report.pk),
+                           (permissions.access_moderated_edit, _waiting_edit(people, board).pk)]:
         with pytest.raises(PermissionDenied, match="Only this forum's moderators"):
             loader(people.member_a, target)
     with pytest.raises(PermissionDenied, match="You can only edit your own posts"):

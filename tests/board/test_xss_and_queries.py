@@ -29,13 +29,20 @@ def test_xss_corpus_through_titles_bodies_and_replies(client, people, forums, pa
         assert executable_markup(client.get(url).content.decode()) == [], url
     with django_capture_on_commit_callbacks(execute=True):
         services.approve_thread(thread, by=people.moderator_a)
-    services.reply(thread, author=people.lead_a, body=payload)
+    services.reply(thread, author=people.lead_a, body=payload)  # a lead: a role badge beside the payload
     report = services.report_post(thread.posts.last(), by=people.member_a, reason=payload)
-    assert executable_markup(client.get(reverse("board:queue")).content.decode()) == []
+    # The author's edit of the approved thread waits for the moderators, who see it beside the approved text.
+    edit = services.edit_post(thread.posts.first(), by=people.member_a, title=f"{payload} (edited)"[:200],
+                              body=f"{payload}\n\nedited").proposal
+    for url in [reverse("board:queue"), reverse("board:edit_reject", args=[edit.pk]), thread.get_absolute_url()]:
+        assert executable_markup(client.get(url).content.decode()) == [], url
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_edit(edit, by=people.moderator_a, reason=payload)
     services.resolve_report(report, by=people.moderator_a, outcome=payload)
     assert executable_markup(client.get(reverse("board:log", args=[forums.a.slug])).content.decode()) == []
+    services.edit_post(thread.posts.first(), by=people.member_a, title=f"{payload} (again)"[:200], body=payload)
     client.force_login(people.member_a)
-    pages += [reverse("dashboard"), reverse("board:forum_list"),
+    pages += [reverse("dashboard"), reverse("board:forum_list"), reverse("board:post_edit", args=[edit.post_id]),
               reverse("sectors:detail", args=[forums.a.sector.slug])]
     for url in pages:
         response = client.get(url)

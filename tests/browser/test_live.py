@@ -1,16 +1,16 @@
 """A member watches an officer's bulletin arrive in a real browser, without reloading."""
 
 import pytest
-from django.test import Client
 
+from tests.conftest import TwoFactorClient
 from tests.factories import BulletinFactory, member_of, officer_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def log_in(browser, live_server_url, user):
-    """A browser context with the user's session cookie, as if they had logged in."""
-    client = Client()
+    """A browser context with the user's session cookie, as if they had logged in (second factor included)."""
+    client = TwoFactorClient()
     client.force_login(user)
     context = browser.new_context(base_url=live_server_url, viewport={"width": 375, "height": 812})
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}])

@@ -10,7 +10,7 @@ def test_member_logs_in_through_the_form_and_sees_the_dashboard(page, verified_u
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Log in").click()
     page.get_by_label("Email").fill(verified_user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
     page.wait_for_url("**/dashboard/")
     heading = page.get_by_role("heading", level=1)
@@ -27,7 +27,7 @@ def test_wrong_password_shows_the_error_in_the_browser(page, verified_user):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(verified_user.email)
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
     assert page.get_by_label("Email").input_value() == verified_user.email
 
@@ -41,7 +41,7 @@ def test_pages_render_without_csp_violations(page, verified_user, password):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(verified_user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     page.wait_for_url("**/dashboard/")
     for path in ["/dashboard/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"]:
         page.goto(path)

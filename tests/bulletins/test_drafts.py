@@ -8,22 +8,29 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from common import once
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin
+from tests.bulletins.pages import once_token
 from tests.factories import BulletinFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def compose(client, officer, url=None, **overrides):
-    """Post the bulletin form (a new draft unless ``url`` is another form's) as the officer."""
+    """Post the bulletin form (a new draft unless ``url`` is another form's) as the officer, as a browser
+    would: with the one-time token the form rendered, if it has one."""
     data = {
         "kind": "pre_planning", "severity": "advisory", "title": "March on Whitehall",
         "body": "About **20,000** people from noon.", "marking": "official", "ack_requested": "on",
         "location": "Whitehall", **overrides,
     }
     client.force_login(officer)
-    return client.post(url or reverse("bulletins:create"), data)
+    url = url or reverse("bulletins:create")
+    page = client.get(url).content.decode()
+    if f'name="{once.FIELD}"' in page:
+        data[once.FIELD] = once_token(page)
+    return client.post(url, data)
 
 
 def test_form_errors_keep_input(client, officer):
@@ -107,7 +114,7 @@ def test_supersede(client, officer, audience, sector_a, committed, publish):
     assert 'value="Update: Road closed"' in form
     client.post(reverse("bulletins:create"), {
         "kind": "pre_planning", "severity": "info", "title": "Road reopened", "body": "All clear",
-        "marking": "official", "sectors": [sector_a.pk], "supersedes": old.pk,
+        "marking": "official", "sectors": [sector_a.pk], "supersedes": old.pk, once.FIELD: once_token(form),
     })
     new = Bulletin.objects.get(title="Road reopened")
     assert new.supersedes == old
@@ -131,9 +138,11 @@ def test_a_successor_starts_from_the_old_bulletins_content_and_audience(officer,
 def test_a_draft_successor_is_not_shown_to_members(client, officer, audience, sector_a, publish):
     old = publish(title="Original", sectors=[sector_a])
     client.force_login(officer)
-    client.post(reverse("bulletins:create") + f"?supersedes={old.pk}", {
+    url = reverse("bulletins:create") + f"?supersedes={old.pk}"
+    client.post(url, {
         "kind": "pre_planning", "severity": "info", "title": "Secret successor", "body": "x",
-        "sectors": [sector_a.pk], "marking": "official", "supersedes": old.pk})
+        "sectors": [sector_a.pk], "marking": "official", "supersedes": old.pk,
+        once.FIELD: once_token(client.get(url).content.decode())})
     assert Bulletin.objects.filter(title="Secret successor", supersedes=old).exists()
     assert "Secret successor" in client.get(old.get_absolute_url()).content.decode()  # officers see drafts
     client.force_login(audience["retail_westminster"])

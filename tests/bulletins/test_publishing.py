@@ -8,8 +8,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from common import once
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin, Delivery
+from tests.bulletins.pages import once_token
 from tests.bulletins.test_drafts import compose
 from tests.factories import member_of
 
@@ -29,7 +31,8 @@ def test_a_bulletin_reaches_exactly_its_audience_by_inbox_and_email_and_the_repo
     page = client.get(bulletin.get_absolute_url()).content.decode()
     assert "Will reach <strong>2</strong> members in <strong>2</strong> organisations" in page
 
-    response = committed(client.post, reverse("bulletins:publish", args=[bulletin.pk]))
+    publish = reverse("bulletins:publish", args=[bulletin.pk])
+    response = committed(client.post, publish, {once.FIELD: once_token(page, publish)})
     assert response.status_code == 302
     bulletin.refresh_from_db()
     assert bulletin.status == Bulletin.Status.PUBLISHED

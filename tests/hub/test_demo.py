@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from messaging.board.models import Report, Thread
+from messaging.board.models import ProposedEdit, Report, Thread
 from sectors.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ def test_demo_runs_twice_and_logs_everyone_in(client, capsys):
     assert "member@hub.example" in output and "demo_code" in output
     assert Thread.objects.filter(status="pending").count() == 1
     assert Report.objects.count() == 1
+    assert ProposedEdit.objects.filter(status="pending").count() == 1
     assert Membership.objects.filter(status="applied").count() == 1
     for email in ["admin@hub.example", "officer@hub.example", "moderator@hub.example", "lead@hub.example",
                   "member@hub.example", "member2@hub.example"]:

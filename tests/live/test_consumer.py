@@ -4,45 +4,27 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, Group
-from django.test import Client
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import roles
-from hub.asgi import application
-from messaging.bulletins.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, LiveConsumer
+from messaging.bulletins.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
 from messaging.bulletins.payloads import make_cursor
 from sectors import services as sector_services
 from sectors.models import Borough, Membership, Sector
 from tests.factories import OrganisationFactory, UserFactory, member_of, officer_user, with_mfa
-from tests.live.helpers import publish
+from tests.live.helpers import (
+    assert_closed_with,
+    browser_headers,
+    client_with,
+    connect,
+    full_stack_socket,
+    hello,
+    publish,
+    session_cookie_for,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-async def connect(user) -> WebsocketCommunicator:
-    """A socket straight to the consumer with the user already resolved (the auth stack is tested below)."""
-    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
-    if user is not None:
-        communicator.scope["user"] = user
-    else:
-        communicator.scope["user"] = AnonymousUser()
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def hello(communicator) -> dict:
-    message = await communicator.receive_json_from(timeout=3)
-    assert message["type"] == "hello"
-    return message
-
-
-async def assert_closed_with(communicator, code: int) -> None:
-    output = await communicator.receive_output(timeout=3)
-    assert output == {"type": "websocket.close", "code": code}
 
 
 @pytest.fixture
@@ -172,11 +154,11 @@ async def test_replay_after_reconnect_returns_missed_bulletins_in_order_once(sec
     received = [await socket.receive_json_from(timeout=3) for _ in range(3)]
     assert [m["id"] for m in received] == [b.pk for b in missed]
     assert [m["title"] for m in received] == ["Update 1", "Update 2", "Update 3"]
-    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3}
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3, "complete": True}
 
     # Asking again on the same socket sends nothing twice.
     await socket.send_json_to({"type": "replay", "since": cursor})
-    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3}
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 3, "complete": True}
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
@@ -189,7 +171,7 @@ async def test_replay_never_includes_bulletins_addressed_to_others(sectors):
     socket = await connect(member)
     await hello(socket)
     await socket.send_json_to({"type": "replay", "since": make_cursor(start.published_at, start.pk)})
-    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0}
+    assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0, "complete": True}
     await socket.disconnect()
 
 
@@ -246,24 +228,14 @@ async def test_huge_payload_closes_with_1009(sectors):
     await assert_closed_with(socket, CLOSE_TOO_BIG)
 
 
-# The real ASGI stack: routing, AllowedHostsOriginValidator and the session cookie ------------------------------
-
-
-async def full_stack_socket(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, "/ws/live/", headers=headers)
-
-
-def session_cookie_for(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+# The real ASGI stack: routing, the Origin check and the session cookie ------------------------------
 
 
 async def test_full_stack_accepts_a_logged_in_member_from_an_allowed_origin(sectors):
     retail, _ = sectors
     member = await sync_to_async(member_of)(retail)
     cookie = await sync_to_async(session_cookie_for)(member)
-    communicator = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", cookie)])
+    communicator = await full_stack_socket(browser_headers(cookie))
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from(timeout=3))["type"] == "hello"
@@ -274,13 +246,13 @@ async def test_full_stack_refuses_a_foreign_origin(sectors):
     retail, _ = sectors
     member = await sync_to_async(member_of)(retail)
     cookie = await sync_to_async(session_cookie_for)(member)
-    communicator = await full_stack_socket([(b"origin", b"http://evil.example"), (b"cookie", cookie)])
+    communicator = await full_stack_socket(browser_headers(cookie, origin=b"http://evil.example"))
     connected, _ = await communicator.connect()
     assert not connected
 
 
 async def test_full_stack_without_session_is_closed_with_4401():
-    communicator = await full_stack_socket([(b"origin", b"http://localhost")])
+    communicator = await full_stack_socket(browser_headers())
     connected, _ = await communicator.connect()
     assert connected
     await assert_closed_with(communicator, CLOSE_UNAUTHENTICATED)
@@ -304,13 +276,6 @@ async def test_first_time_client_gets_a_starting_cursor_and_replays_what_it_miss
     await socket.disconnect()
 
 
-def _client_with(cookie: bytes):
-    client = Client()
-    name, value = cookie.decode().split("=", 1)
-    client.cookies[name] = value
-    return client
-
-
 async def test_logging_out_closes_that_sessions_socket_only(sectors):
     retail, _ = sectors
     member = await sync_to_async(member_of)(retail)
@@ -318,11 +283,11 @@ async def test_logging_out_closes_that_sessions_socket_only(sectors):
     phone = await sync_to_async(session_cookie_for)(member)
     sockets = []
     for cookie in (laptop, phone):
-        socket = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", cookie)])
+        socket = await full_stack_socket(browser_headers(cookie))
         assert (await socket.connect())[0]
         assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
         sockets.append(socket)
-    response = await sync_to_async(lambda: _client_with(laptop).post(reverse("account_logout")))()
+    response = await sync_to_async(lambda: client_with(laptop).post(reverse("account_logout")))()
     assert response.status_code == 302
     await assert_closed_with(sockets[0], CLOSE_UNAUTHENTICATED)
     assert await sockets[1].receive_nothing(timeout=0.5)
@@ -334,10 +299,10 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(sectors):
     member = await sync_to_async(member_of)(retail)
     here = await sync_to_async(session_cookie_for)(member)
     elsewhere = await sync_to_async(session_cookie_for)(member)
-    socket = await full_stack_socket([(b"origin", b"http://localhost"), (b"cookie", elsewhere)])
+    socket = await full_stack_socket(browser_headers(elsewhere))
     assert (await socket.connect())[0]
     assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
-    response = await sync_to_async(lambda: _client_with(here).post(reverse("account_change_password"), {
+    response = await sync_to_async(lambda: client_with(here).post(reverse("account_change_password"), {
         "oldpassword": "correct-horse-battery", "password1": "a-brand-new-passphrase",
         "password2": "a-brand-new-passphrase"}))()
     assert response.status_code == 302

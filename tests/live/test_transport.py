@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 from allauth.account.signals import password_changed, password_reset, password_set
+from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from messaging.bulletins import receivers
 from messaging.bulletins.audience import Audience, Reach
@@ -18,7 +19,8 @@ from messaging.bulletins.transport import (
     socket_groups,
     user_group,
 )
-from sectors.signals import membership_changed
+from sectors.models import Organisation
+from sectors.signals import audience_changed, membership_changed
 
 
 def test_a_socket_hears_every_group_a_bulletin_for_it_is_sent_to():
@@ -53,6 +55,9 @@ def test_the_receivers_are_connected_once_each():
         (m2m_changed, user_model.groups.through, receivers.on_roles_changed),
         (post_save, user_model, receivers.on_user_saved),
         (membership_changed, None, receivers.on_membership_changed),
+        (audience_changed, None, receivers.on_audience_changed),
+        (m2m_changed, Organisation.boroughs.through, receivers.on_premises_changed),
+        (post_delete, UserSession, receivers.on_user_session_ended),
         *((signal, None, receivers.on_password_changed) for signal in (password_changed, password_reset, password_set)),
     ]
     for signal, sender, function in hookups:

@@ -8,7 +8,7 @@ from accounts import roles
 from audit.models import AuditEntry
 from sectors import permissions as sector_permissions
 from sectors import services
-from sectors.models import Borough, Membership, Organisation
+from sectors.models import Borough, Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest
 from sectors.services import approve_membership
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, member_of, with_mfa
 
@@ -93,14 +93,20 @@ def test_application_errors_say_what_is_wrong_and_keep_input(client, verified_us
 
 def test_joining_an_organisation_by_name_gives_no_rights_until_approved(client, verified_user, sector_a,
                                                                       django_capture_on_commit_callbacks):
-    existing = OrganisationFactory(name="Existing Ltd")
+    """Naming an organisation already on the Hub asks it; neither the request nor a sector lead's approval of the
+    person's application gives any right over it. Its administrator's approval makes them one of its people
+    (who read its page), never one who edits it."""
+    registrant = member_of(sector_a, organisation=OrganisationFactory(name="Existing Ltd"))
+    existing = registrant.organisation
+    OrganisationAdministrator.objects.create(organisation=existing, user=registrant)
     client.force_login(verified_user)
     page = client.get(reverse("sectors:apply")).content.decode()
     assert "Existing Ltd" not in page  # nobody is shown the list of organisations
     client.post(reverse("sectors:apply"), {"sectors": [sector_a.pk], "statement": "We are Existing's shop.",
                                            "organisation_name": "existing ltd"})
     verified_user.refresh_from_db()
-    assert verified_user.organisation == existing
+    assert verified_user.organisation is None
+    join_request = OrganisationJoinRequest.objects.get(user=verified_user, organisation=existing, status="pending")
     edit = reverse("sectors:organisation_edit", args=[existing.pk])
     assert client.get(edit).status_code == 403
     assert client.get(existing.get_absolute_url()).status_code == 404
@@ -108,7 +114,15 @@ def test_joining_an_organisation_by_name_gives_no_rights_until_approved(client, 
     roles.make_sector_lead(lead, sector_a)
     with django_capture_on_commit_callbacks(execute=True):
         approve_membership(Membership.objects.get(user=verified_user), by=lead)
-    assert client.get(edit).status_code == 200
+    verified_user.refresh_from_db()
+    assert verified_user.organisation is None
+    assert client.get(edit).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_join_request(join_request, by=registrant)
+    verified_user.refresh_from_db()
+    assert verified_user.organisation == existing
+    assert client.get(existing.get_absolute_url()).status_code == 200
+    assert client.get(edit).status_code == 403  # one of its people, not one of its administrators
 
 
 def test_unverified_user_is_told_to_verify(client, db):
@@ -176,6 +190,7 @@ def test_suspension_ends_access_at_once(client, lead, sector_a, django_capture_o
 
 def test_organisation_profile_edit(client, verified_user, sector_a):
     verified_user = member_of(sector_a, organisation=OrganisationFactory(name="Old Name Ltd"))
+    OrganisationAdministrator.objects.create(organisation=verified_user.organisation, user=verified_user)
     OrganisationFactory(name="Taken Ltd")
     client.force_login(verified_user)
     url = reverse("sectors:organisation_edit", args=[verified_user.organisation.pk])

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from sectors.models import Membership
+from sectors.models import Membership, OrganisationAdministrator, OrganisationJoinRequest
 from tests.conftest import ROLES, client_as
 from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
 
@@ -21,7 +21,19 @@ SECTOR_A_PAGE = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 2
 ORGANISATION_OF_MEMBER_A = {role: 404 for role in ROLES} | {
     "anonymous": 302, "member_a": 200, "lead_a": 200, "moderator_a": 200, "officer": 200, "admin": 200,
 }
+# member_a is their organisation's administrator; its other people and the leads of its sector do not edit it.
 EDIT_ORGANISATION_OF_MEMBER_A = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "admin": 200}
+ADMINISTER_ORGANISATION_OF_MEMBER_A = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 302,
+                                                                       "admin": 302}
+# People with no organisation (and no request waiting) name one.
+NAME_ORGANISATION = VERIFIED | {role: 403 for role in ["member_a", "member_b", "lead_a", "lead_b", "moderator_a"]}
+# Administrators of an organisation, sector leads and superusers have a join-requests page...
+JOIN_REVIEWERS = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "lead_a": 200, "lead_b": 200,
+                                                  "admin": 200}
+# ...and decide on a request to join member_a's organisation: its administrator, a lead of its sector (A).
+DECIDE_JOIN_PAGE = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "lead_a": 200, "admin": 200}
+DECIDE_JOIN_ACTION = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 302, "lead_a": 302,
+                                                      "admin": 302}
 
 
 @pytest.fixture
@@ -29,8 +41,15 @@ def objects(people, sector_a):
     pending = Membership.objects.get(user=people.applicant, sector=sector_a)
     approved = Membership.objects.get(user=people.member_a, sector=sector_a)
     suspended = MembershipFactory(sector=sector_a, status="suspended", reason="Left the company")
+    organisation = people.member_a.organisation
+    OrganisationAdministrator.objects.create(organisation=organisation, user=people.member_a)
+    colleague = member_of(sector_a, organisation=organisation)
+    co_administrator = member_of(sector_a, organisation=organisation)
+    OrganisationAdministrator.objects.create(organisation=organisation, user=co_administrator)
+    join_request = OrganisationJoinRequest.objects.create(user=UserFactory(verified=True), organisation=organisation)
     return {"pending": pending, "approved": approved, "suspended": suspended, "sector_a": sector_a.slug,
-            "organisation": people.member_a.organisation}
+            "organisation": organisation, "colleague": colleague, "co_administrator": co_administrator,
+            "join_request": join_request}
 
 
 CASES = [
@@ -47,15 +66,29 @@ CASES = [
     ("post", "sectors:reinstate", "suspended", LEAD_OF_A_ACTION),
     ("get", "sectors:organisation", "organisation", ORGANISATION_OF_MEMBER_A),
     ("get", "sectors:organisation_edit", "organisation", EDIT_ORGANISATION_OF_MEMBER_A),
+    ("post", "sectors:organisation_edit", "organisation", EDIT_ORGANISATION_OF_MEMBER_A),  # empty: form again
+    ("post", "sectors:administrator_appoint", ("organisation", "colleague"), ADMINISTER_ORGANISATION_OF_MEMBER_A),
+    ("post", "sectors:administrator_withdraw", ("organisation", "co_administrator"),
+     ADMINISTER_ORGANISATION_OF_MEMBER_A),
+    ("post", "sectors:person_remove", ("organisation", "colleague"), ADMINISTER_ORGANISATION_OF_MEMBER_A),
+    ("get", "sectors:organisation_name", None, NAME_ORGANISATION),
+    ("get", "sectors:join_requests", None, JOIN_REVIEWERS),
+    ("post", "sectors:join_approve", "join_request", DECIDE_JOIN_ACTION),
+    ("get", "sectors:join_refuse", "join_request", DECIDE_JOIN_PAGE),
+    ("post", "sectors:join_refuse", "join_request", DECIDE_JOIN_PAGE),  # an empty reason re-shows the form
 ]
+
+
+def _args(objects, target) -> list:
+    """The URL's arguments: a target names one object (or slug), or a tuple of them."""
+    keys = () if target is None else target if isinstance(target, tuple) else (target,)
+    return [objects[key] if isinstance(objects[key], str) else objects[key].pk for key in keys]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "name", "target", "expected"), CASES, ids=[f"{m} {n}" for m, n, _, _ in CASES])
 def test_permission_matrix(client, people, objects, role, method, name, target, expected):
-    target_value = objects.get(target) if target else None
-    args = [] if target is None else [target_value if isinstance(target_value, str) else target_value.pk]
-    response = getattr(client_as(client, people, role), method)(reverse(name, args=args))
+    response = getattr(client_as(client, people, role), method)(reverse(name, args=_args(objects, target)))
     assert response.status_code == expected[role]
     if expected[role] == 302 and role == "anonymous":
         assert response["Location"].startswith(reverse("account_login"))
