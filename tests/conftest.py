@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from accounts import roles
-from sectors.models import Sector
+from sectors.models import Borough, Sector
 from tests.factories import MembershipFactory, UserFactory, member_of, officer_user, with_mfa
 
 
@@ -86,6 +86,16 @@ def sector_a(db) -> Sector:
 @pytest.fixture
 def sector_b(db) -> Sector:
     return Sector.objects.get(slug="banking-and-finance")
+
+
+@pytest.fixture
+def westminster(db) -> Borough:
+    return Borough.objects.get(slug="westminster")
+
+
+@pytest.fixture
+def camden(db) -> Borough:
+    return Borough.objects.get(slug="camden")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin
-from sectors.models import Borough, Sector
+from sectors.models import Sector
 from tests.factories import BulletinFactory, OrganisationFactory, member_of
 
 
@@ -10,16 +10,6 @@ from tests.factories import BulletinFactory, OrganisationFactory, member_of
 def _tasks_run_immediately(settings):
     """Most tests want the e-mail fan-out done by the time publish returns; the queue has its own test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def westminster(db):
-    return Borough.objects.get(slug="westminster")
-
-
-@pytest.fixture
-def camden(db):
-    return Borough.objects.get(slug="camden")
 
 
 @pytest.fixture

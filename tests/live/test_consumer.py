@@ -32,11 +32,6 @@ def sectors(db):
     return Sector.objects.get(slug="retail"), Sector.objects.get(slug="banking-and-finance")
 
 
-@pytest.fixture
-def westminster(db):
-    return Borough.objects.get(slug="westminster")
-
-
 async def test_anonymous_is_closed_with_4401():
     communicator = await connect(None)
     await assert_closed_with(communicator, CLOSE_UNAUTHENTICATED)

@@ -8,21 +8,11 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from messaging.bulletins.audience import Audience, recipients
 from sectors import permissions, services
-from sectors.models import Borough, Membership, OrganisationAdministrator, OrganisationJoinRequest
+from sectors.models import Membership, OrganisationAdministrator, OrganisationJoinRequest
 from sectors.signals import audience_changed
 from tests.factories import OrganisationFactory, UserFactory, member_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def westminster(db):
-    return Borough.objects.get(slug="westminster")
-
-
-@pytest.fixture
-def camden(db):
-    return Borough.objects.get(slug="camden")
 
 
 @pytest.fixture
