@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
-	@echo "The Hub is at http://$(HOST):$(PORT)/"
+	@echo "The Hub is at http://$(HOST):$(PORT)/ (use http://localhost:$(PORT)/ to try passkeys: WebAuthn refuses IP addresses)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application
 
 # Production stack: several daphne processes on one port (needs DATABASE_URL, REDIS_URL, SECRET_KEY).

@@ -17,13 +17,18 @@ _LOOKALIKES = str.maketrans({
     "τ": "t", "χ": "x", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
 })
 _WORD = re.compile(r"[^\W_]+")
+# "l", "I" and "1" look alike in most fonts ("PoIice", "Constab1e"): a second reading makes them all "i", on both
+# sides of the comparison.
+_L_AS_I = str.maketrans({"l": "i", "1": "i", "|": "i"})
+_ROLE_WORDS_L_AS_I = frozenset(word.translate(_L_AS_I) for word in ROLE_WORDS)
 
 
 def _words(name: str) -> set[str]:
     """The words of a name as a reader sees them: full-width and styled letters folded (NFKC), invisible
     characters dropped, look-alike letters read as Latin, and dotted abbreviations joined ("P.C." is "PC")."""
-    folded = unicodedata.normalize("NFKC", name)
-    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf").casefold()
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    # Invisible characters (Cf) and accents (combining marks, Mn: "PĆ") do not change what a reader takes it for.
+    visible = "".join(char for char in folded if unicodedata.category(char) not in {"Cf", "Mn"}).casefold()
     readings = {visible, visible.translate(_LOOKALIKES)}
     words = set()
     for reading in readings:
@@ -34,7 +39,8 @@ def _words(name: str) -> set[str]:
 
 def imitates_a_role(name: str) -> bool:
     """Whether a display name uses a word that claims a role ("PC", "Police", "Met", "Officer", "Moderator"...)."""
-    return bool(_words(name) & ROLE_WORDS)
+    words = _words(name)
+    return bool(words & ROLE_WORDS) or bool({word.translate(_L_AS_I) for word in words} & _ROLE_WORDS_L_AS_I)
 
 
 def validate_member_display_name(name: str) -> None:

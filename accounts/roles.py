@@ -11,7 +11,7 @@ from django.db.models import Exists
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from common import usercache
+from common import badges, usercache
 
 OFFICERS = "Police liaison officers"
 MODERATORS = "Moderators"
@@ -42,6 +42,15 @@ def holds_any_role(user) -> bool:
 
 def is_officer(user) -> bool:
     return user.is_authenticated and (user.is_superuser or _in_group(user, OFFICERS))
+
+
+def site_badges(user) -> tuple[badges.RoleBadge, ...]:
+    """The verified badges of the portal-wide roles (administrator, officer) beside a person's name: from the role
+    they hold now, never from their display name. Forum and sector roles add theirs where they apply
+    (messaging.board.selectors.author_badges)."""
+    if user.is_superuser:
+        return (badges.ADMINISTRATOR,)
+    return (badges.OFFICER,) if is_officer(user) else ()
 
 
 def is_moderator(user) -> bool:

@@ -48,6 +48,8 @@ _CACHE_PREFIX = "hub-once:"
 _MAX_TOKEN_LENGTH = 200
 
 REPEATED_MESSAGE = "That form was already sent (a double click?): it was acted on once, and nothing more was done."
+INVALID_FORM_MESSAGE = ("This form had expired or did not come from this page, so nothing was done yet. What you "
+                        "typed is kept below: check it and send it again.")
 INVALID_MESSAGE = ("That form had expired or did not come from this page, so nothing was done. Check the page "
                    "and send it again.")
 
@@ -66,22 +68,36 @@ def issue(request: HttpRequest) -> str:
     return signing.TimestampSigner(salt=_SALT).sign(f"{user.pk}:{secrets.token_urlsafe(16)}")
 
 
-def claim(request: HttpRequest, token: str | None) -> Claim:
-    """Claim a token issued by ``issue`` to this user: CLAIMED the first time only."""
+def _nonce(request: HttpRequest, token: str | None) -> str | None:
+    """The token's nonce if it is one ``issue`` gave this user and it has not expired; None otherwise."""
     user = getattr(request, "user", None)
     if not token or len(token) > _MAX_TOKEN_LENGTH or user is None or not user.is_authenticated:
-        return Claim.INVALID
+        return None
     try:
         value = signing.TimestampSigner(salt=_SALT).unsign(token, max_age=MAX_AGE)
     except signing.BadSignature:  # SignatureExpired included
-        return Claim.INVALID
+        return None
     user_id, _, nonce = value.partition(":")
-    if user_id != str(user.pk) or not nonce:
+    return nonce if user_id == str(user.pk) and nonce else None
+
+
+def claim(request: HttpRequest, token: str | None) -> Claim:
+    """Claim a token issued by ``issue`` to this user: CLAIMED the first time only."""
+    nonce = _nonce(request, token)
+    if nonce is None:
         return Claim.INVALID
     # Kept as long as the token could still be accepted; after that the signature's age refuses it.
     if cache.add(_CACHE_PREFIX + nonce, True, timeout=MAX_AGE):
         return Claim.CLAIMED
     return Claim.REPEATED
+
+
+def release(request: HttpRequest, token: str | None) -> None:
+    """Give back a claim whose action failed (an error, not a refusal), so that sending the form again is not
+    wrongly told it was already acted on."""
+    nonce = _nonce(request, token)
+    if nonce is not None:
+        cache.delete(_CACHE_PREFIX + nonce)
 
 
 def refusal(request: HttpRequest, outcome: Claim, redirect_to: str) -> HttpResponse:
@@ -125,10 +141,20 @@ class OnceFormMixin:
         return super().get_context_data(once_form=True, **kwargs)
 
     def form_valid(self, form) -> HttpResponse:
-        outcome = claim(self.request, self.request.POST.get(FIELD))
-        if outcome is not Claim.CLAIMED:
+        token = self.request.POST.get(FIELD)
+        outcome = claim(self.request, token)
+        if outcome is Claim.INVALID:
+            # An expired page (left open past MAX_AGE) must not lose what was typed: show the form again, with a
+            # fresh token, and say why.
+            form.add_error(None, INVALID_FORM_MESSAGE)
+            return self.form_invalid(form)
+        if outcome is Claim.REPEATED:
             return refusal(self.request, outcome, self.once_redirect_url())
-        return self.act_once(form)
+        try:
+            return self.act_once(form)
+        except Exception:
+            release(self.request, token)
+            raise
 
     def act_once(self, form) -> HttpResponse:
         """The view's action, run for the first valid submit of a render only."""

@@ -188,7 +188,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Claimed one-time form tokens and socket places are written once and must outlive the churn of rate-limit
+    # counters: LocMemCache's default of 300 entries would evict them within minutes.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 200_000}}}
 
 # Background tasks: run at once by default; a database queue served by `manage.py db_worker` in production.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DATABASE_URL else "immediate")

@@ -72,6 +72,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AdministratorInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting would silently take its people's premises away from their bulletins (and their sockets),
+        # unaudited; remove people through the portal instead.
+        return False
+
     def save_related(self, request, form, formsets, change):
         """An edit here is audited, and a change of premises refreshes its people's sockets, as on the portal."""
         before = set(form.instance.boroughs.values_list("pk", flat=True)) if change else set()

@@ -1,10 +1,21 @@
 from django import forms
 
+from accounts.forms import imitates_a_role
 from common.text import clean_text
 from sectors.models import Borough, Membership, Organisation, OrganisationJoinRequest, Sector
 
 BOROUGHS_HELP = "Where you have premises. Bulletins aimed at a borough reach organisations with premises there."
 
+
+
+def validate_new_organisation_name(name: str) -> None:
+    """Posts show the author's organisation beside their name: a new or renamed organisation may not pass for the
+    police or a role ("Met Police Liaison Unit"). Joining one an administrator created under such a name is fine."""
+    if imitates_a_role(name):
+        raise forms.ValidationError(
+            "An organisation's name can't include words like “Police”, “Met”, “PC”, “Officer” or “Moderator”: "
+            "posts show it beside its people's names, and the Hub shows who is an officer with a role badge."
+        )
 
 class ApplicationForm(forms.Form):
     """Apply to one or more sectors, joining or creating the organisation on the way if the user has none."""
@@ -53,9 +64,16 @@ class ApplicationForm(forms.Form):
             raise forms.ValidationError(f"You have already applied to {names}; untick it to apply to the others.")
         return sectors
 
+    def clean_organisation_name(self) -> str:
+        name = self.cleaned_data["organisation_name"].strip()
+        if name and not Organisation.objects.named(name).exists():
+            validate_new_organisation_name(name)
+        return name
+
     def clean(self):
         cleaned = super().clean()
-        if "organisation_name" in self.fields and not cleaned.get("organisation_name", "").strip():
+        if ("organisation_name" in self.fields and "organisation_name" not in self.errors
+                and not cleaned.get("organisation_name", "").strip()):
             self.add_error("organisation_name", "Give your organisation's name.")
         return cleaned
 
@@ -77,6 +95,8 @@ class OrganisationForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         if Organisation.objects.named(name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another organisation on the Hub already has this name.")
+        if name != self.instance.name:
+            validate_new_organisation_name(name)
         return name
 
 
@@ -105,6 +125,8 @@ class NameOrganisationForm(forms.Form):
         name = clean_text(self.cleaned_data["organisation_name"])
         if not name:
             raise forms.ValidationError("Give your organisation's name.")
+        if not Organisation.objects.named(name).exists():
+            validate_new_organisation_name(name)
         return name
 
     def clean_statement(self) -> str:

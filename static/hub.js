@@ -33,3 +33,20 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A double click sends a form once: while a form's submission is on its way, a second submit is ignored. (The
+// publishing forms are also guarded on the server by one-time tokens; this spares forum posts the duplicate.)
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.submitting === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitting = "true";
+});
+// A page restored from the back/forward cache can be sent again.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    document.querySelectorAll("form[data-submitting]").forEach((form) => delete form.dataset.submitting);
+  }
+});

@@ -150,7 +150,8 @@
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${window.location.host}/ws/live/`);
     socket.addEventListener("open", () => {
-      attempt = 0;
+      // The backoff is not reset here but on the server's hello: a socket that is accepted and then fails
+      // (a server error before the greeting) would otherwise retry within a second, over and over.
       setStatus("live", "Live");
       const cursor = lastCursor();
       if (cursor) {
@@ -166,6 +167,7 @@
         return;
       }
       if (message.type === "hello") {
+        attempt = 0; // the server got this socket going: the next failure starts the backoff afresh
         helloCursor = message.cursor;
         if (!lastCursor() && message.cursor) remember(message.cursor);
       } else if (message.type === "bulletin" && replayed) {

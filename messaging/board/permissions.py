@@ -138,6 +138,14 @@ def edit_needs_review(user, post: Post, *, first: bool) -> bool:
     return first and post.thread.is_approved and not starts_approved(user, post.thread.forum)
 
 
+def can_see_waiting_edit(user, post: Post) -> bool:
+    """Whether to say an edit of this post waits for a moderator: to its author and the forum's moderators;
+    other readers see the approved text and nothing more."""
+    if not getattr(post, "waiting_edit_id", None):  # annotated by selectors.thread_posts
+        return False
+    return user.pk == post.author_id or can_moderate(user, post.thread.forum)
+
+
 def can_report(user, post: Post) -> bool:
     """Posts of approved threads; a hidden post only by a moderator, so its text stays hidden from the rest."""
     return post.thread.is_approved and (not post.hidden or can_moderate(user, post.thread.forum))

@@ -101,10 +101,15 @@ class PostEdit:
         return self.proposal is not None
 
 
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.strip().splitlines()]
+
+
 def is_material(post: Post, *, title: str, body: str) -> bool:
-    """A change readers would notice: any change to the thread's title, or to the post's words (a change
-    in white space alone, such as a trailing space or a re-wrapped line, is not material)."""
-    return title != post.thread.title or " ".join(body.split()) != " ".join(post.body.split())
+    """A change readers would notice: any change to the thread's title, or to the post's text other than runs of
+    spaces within a line. A line break is material: in Markdown it can turn words into a heading or a sentence
+    into a hidden link definition."""
+    return title != post.thread.title or _lines(body) != _lines(post.body)
 
 
 def _apply_edit(post: Post, *, edited_by, body: str, title: str | None) -> list[str]:

@@ -112,9 +112,7 @@ class ThreadDetailView(BoardMixin, TemplateView):
         posts = selectors.with_author_badges(thread.forum, list(page_obj.object_list))
         can_moderate = permissions.can_moderate(user, thread.forum)
         first_post = posts[0] if page_obj.number == 1 and posts else None
-        # The author and the moderators are told of an edit still waiting; other readers see the approved text.
-        edit_waiting = bool(first_post and first_post.waiting_edit_id
-                            and (user.pk == first_post.author_id or can_moderate))
+        edit_waiting = bool(first_post and permissions.can_see_waiting_edit(user, first_post))
         return super().get_context_data(
             thread=thread, forum=thread.forum, page_obj=page_obj, posts=posts, can_moderate=can_moderate,
             can_reply=permissions.can_reply(user, thread), form=form or PostForm(),

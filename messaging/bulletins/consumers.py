@@ -73,6 +73,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         cursor = await database_sync_to_async(selectors.latest_cursor_for)(self.user)
         await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": cursor})
 
+    async def __call__(self, scope, receive, send) -> None:
+        """Run the socket; whatever ends it, give its place back. disconnect() runs only when the client goes:
+        a handler that raises (a database error, a pool timeout) or daphne cancelling the application after its
+        close timeout skips it, and the renewal task would otherwise hold the place for as long as the process
+        lives (ten such crashes and the user is refused with 4429 until a restart)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            try:
+                await self.leave()  # stops the renewal before its first await: if the rest fails, the lease lapses
+            except Exception:  # the cache or the layer is down too: the lease lapses, the groups expire
+                logger.warning("Could not give back a live socket's place and groups", exc_info=True)
+
     async def disconnect(self, code: int) -> None:
         await self.leave()
 
@@ -82,24 +95,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await super().close(code=code, reason=reason)
 
     async def leave(self) -> None:
-        for group in self.live_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.live_groups = []
-        self.reach = NOBODY
+        """Out of every group, renewal stopped, place given back. Safe to call again (each step runs once)."""
         if self.lease_renewal is not None:
             self.lease_renewal.cancel()
             self.lease_renewal = None
-        if self.slot is not None:
-            slot, self.slot = self.slot, None
-            await transport.release_socket_slot(slot, self.channel_name)
+        groups, self.live_groups = getattr(self, "live_groups", []), []
+        self.reach = NOBODY
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        finally:
+            if self.slot is not None:
+                slot, self.slot = self.slot, None
+                await transport.release_socket_slot(slot, self.channel_name)
 
     async def renew_lease(self) -> None:
         """Keep this socket's place held while it is open (places are leases: see transport)."""
         while True:
             await asyncio.sleep(transport.SOCKET_LEASE_SECONDS / 3)
             try:
-                if self.slot is not None:
-                    await transport.renew_socket_slot(self.slot, self.channel_name)
+                if self.slot is None or await transport.renew_socket_slot(self.slot, self.channel_name):
+                    continue
+                # The lease lapsed (a stalled process, a cache restart) and another socket of the user took the
+                # place meanwhile: take a free one, or, if the user now has all theirs, give way.
+                logger.warning("A live socket lost its place to another; taking a new one")
+                self.slot = await transport.take_socket_slot(self.user.pk, self.channel_name)
+                if self.slot is None:
+                    self.lease_renewal = None  # this task ends here: close() must not cancel it mid-close
+                    await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+                    return
             except Exception:  # a cache hiccup must not end the socket; the next round tries again
                 logger.warning("Could not renew a live socket's place", exc_info=True)
 

@@ -93,7 +93,16 @@ def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> N
 # A user's open sockets are counted in the shared cache (Redis in production, local memory on the embedded
 # default, which runs one process): one key per place, ``live.socket.<user>.<n>``, taken with an atomic add. A place
 # is a lease: the socket renews it every SOCKET_LEASE_SECONDS / 3, so a process that is killed with sockets open
-# (and never releases them) keeps their places for one lease at most, not forever.
+# (and never releases them) keeps their places for one lease at most, not forever. The consumer stops renewing
+# and releases its place however it ends (LiveConsumer.__call__), a crash included.
+#
+# Renewing and releasing check that the place is still this socket's (its channel name is the value) before they
+# touch or delete it. Django's cache API has no compare-and-set or compare-and-delete, so the check and the write
+# are two calls, not one atomic step: a lease that lapses between them (it would have to go unrenewed for
+# SOCKET_LEASE_SECONDS and lapse in that one round trip) and is taken by another socket at that instant can be
+# extended or deleted by the old holder. The cost is bounded: one place counted twice, or one freed early, until
+# the next renewal round puts it right (renew retakes a lapsed place; a socket that finds its place taken takes
+# another). A Lua script would make both atomic on Redis, but not on the local-memory cache.
 
 MAX_SOCKETS_PER_USER = 10
 SOCKET_LEASE_SECONDS = 90
@@ -113,10 +122,15 @@ async def take_socket_slot(user_id: int, holder: str) -> str | None:
     return None
 
 
-async def renew_socket_slot(key: str, holder: str) -> None:
-    """Extend the lease; take the place again if it lapsed meanwhile (a stalled process, a cache restart)."""
-    if not await cache.atouch(key, timeout=SOCKET_LEASE_SECONDS):
-        await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
+async def renew_socket_slot(key: str, holder: str) -> bool:
+    """Extend this socket's lease on its place, or take the place again if it lapsed meanwhile (a stalled
+    process, a cache restart). False if another socket holds it now: the caller has no place any more."""
+    current = await cache.aget(key)
+    if current == holder and await cache.atouch(key, timeout=SOCKET_LEASE_SECONDS):
+        return True
+    if current is not None and current != holder:
+        return False
+    return await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
 
 
 async def release_socket_slot(key: str, holder: str) -> None:

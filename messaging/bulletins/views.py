@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts import roles
-from common import badges, once
+from common import once
 from common.actions import attempt
-from common.badges import RoleBadge
 from common.once import OnceFormMixin
 from common.params import object_id
 from common.ratelimits import RateLimitedFormMixin
@@ -55,13 +54,6 @@ class FormPageMixin:
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(heading=self.heading(), submit_label=self.submit_label, **kwargs)
-
-
-def _role_badges(author) -> tuple[RoleBadge, ...]:
-    """The verified badge beside a bulletin's author: from their role now, never from their display name."""
-    if author.is_superuser:
-        return (badges.ADMINISTRATOR,)
-    return (badges.OFFICER,) if roles.is_officer(author) else ()
 
 
 # Members ---------------------------------------------------------------------------------------------------
@@ -107,7 +99,7 @@ class BulletinDetailView(MemberRequiredMixin, TemplateView):
         is_officer = permissions.can_publish(self.request.user)
         context.update(
             bulletin=bulletin,
-            author_badges=_role_badges(bulletin.author),
+            author_badges=roles.site_badges(bulletin.author),
             successor=selectors.successor_for(self.request.user, bulletin),
             delivery=self.delivery,
             feedback_form=FeedbackForm(),

@@ -153,6 +153,7 @@ def _sign_up(client, display_name: str, email: str = "new.member@example.org"):
 @pytest.mark.parametrize("name", [
     "PC Olivia Okafor", "DC Smith", "Olivia (Met liaison)", "Police Scotland desk", "duty officer Sam",
     "Forum MODERATOR", "P.C. Olivia", "Ｐｏｌｉｃｅ desk", "Sam (Officers)", "Pol\u200bice desk",
+    "PoIice desk", "Constab1e Sam", "M.E.T. liaison", "P\u0106 Olivia",
 ])
 def test_sign_up_refuses_names_that_imitate_a_role(client, name):
     response = _sign_up(client, name)

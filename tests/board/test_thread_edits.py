@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from messaging.board import services
-from messaging.board.models import PostRevision, ProposedEdit, Thread
+from messaging.board.models import Post, PostRevision, ProposedEdit, Thread
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +92,12 @@ def test_a_rejected_edit_leaves_the_approved_version_and_tells_the_author_why(
 
 def test_what_is_not_material_and_who_is_trusted_shows_at_once(people, board, forums):
     first = board.first_post
-    # White space only, same title: at once (the earlier text is still kept).
+    # Spaces only, same title: at once (the earlier text is still kept).
     outcome = services.edit_post(first, by=people.member_a, title="Thefts on the high street",
-                                 body="Two  **distraction** thefts\nthis week.  ")
+                                 body="Two  **distraction** thefts this week.  ")
     assert outcome.awaiting_review is False
     first.refresh_from_db()
-    assert first.body == "Two  **distraction** thefts\nthis week.  "
+    assert first.body == "Two  **distraction** thefts this week.  "
     # A reply: at once.
     reply = services.reply(board.approved, author=people.member_a, body="Update: caught on camera.")
     assert services.edit_post(reply, by=people.member_a, body="Update: the police have it.").awaiting_review is False
@@ -137,3 +137,15 @@ def test_only_the_forums_moderators_decide_an_edit(people, board):
     with pytest.raises(services.BoardError):
         services.reject_edit(outcome.proposal, by=people.member_a, reason="No")
     assert Thread.objects.get(pk=board.approved.pk).title == "Thefts on the high street"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("Call us. # URGENT call 0800 000 000", "Call us.\n# URGENT call 0800 000 000"),  # a heading appears
+    ("Log in at the [bank portal][1]. [1]: https://evil.example",
+     "Log in at the [bank portal][1].\n\n[1]: https://evil.example"),  # the address disappears behind a link
+])
+def test_a_line_break_alone_is_material_in_markdown(people, board, before, after):
+    title = board.approved.title
+    services.edit_post(board.first_post, by=people.moderator_a, title=title, body=before)  # shows at once
+    first = Post.objects.select_related("thread").get(pk=board.first_post.pk)
+    assert services.edit_post(first, by=people.member_a, title=title, body=after).awaiting_review is True

@@ -5,7 +5,7 @@ import pytest
 
 from accounts import roles
 from messaging.board import services as board_services
-from messaging.board.models import Forum
+from messaging.board.models import Forum, Post
 from messaging.bulletins import services
 from tests.browser.test_live import log_in
 from tests.browser.test_reconnect import off_the_event_loop
@@ -58,3 +58,21 @@ def test_every_page_kind_renders_cleanly(browser, live_server_url, sector_a):
                 assert page.locator("#id_body").input_value().startswith("PC Liaison wrote:\n> **Regent Street**")
         finally:
             context.close()
+
+
+def test_a_double_clicked_reply_is_posted_once(browser, live_server_url, sector_a):
+    member = member_of(sector_a, display_name="Mina Member")
+    forum = Forum.objects.get(sector=sector_a)
+    thread = board_services.start_thread(forum, author=officer_user(), title="Road closures", body="Regent Street")
+    context, page = log_in(browser, live_server_url, member)
+    try:
+        page.goto(f"/forums/threads/{thread.pk}/")
+        page.locator("#id_body").fill("We will plan for it.")
+        # Two submits 20 ms apart, as a double click sends them while the first is on its way.
+        page.locator("#id_body").evaluate(
+            "(box) => { box.form.requestSubmit(); setTimeout(() => box.form.requestSubmit(), 20); }")
+        page.get_by_text("We will plan for it.").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert Post.objects.filter(thread=thread, body="We will plan for it.").count() == 1
+    finally:
+        context.close()

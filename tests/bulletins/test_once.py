@@ -108,15 +108,41 @@ def test_a_form_with_errors_comes_back_with_a_token_that_still_works(client, off
 
 
 @pytest.mark.parametrize("token", [None, "", "forged", "1:abc:def"])
-def test_without_a_token_from_this_session_nothing_is_published(client, officer, audience, incident, token):
+def test_without_a_token_from_this_session_nothing_is_published_and_nothing_typed_is_lost(client, officer,
+                                                                                           audience, incident, token):
     client.force_login(officer)
-    data = {"title": "Cordon", "body": "Avoid.", "severity": "warning", "marking": "official"}
+    action = reverse("bulletins:incident_update", args=[incident.pk])
+    data = {"title": "Cordon on Dean Street", "body": "Avoid the area.", "severity": "warning",
+            "marking": "official"}
     if token is not None:
         data[once.FIELD] = token
-    response = client.post(reverse("bulletins:incident_update", args=[incident.pk]), data)
-    assert response.status_code == 302
-    assert "nothing was done" in _messages(response)
+    response = client.post(action, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "nothing was done yet" in page and "Cordon on Dean Street" in page and "Avoid the area." in page
     assert not incident.updates.exists()
+    # The form came back with a fresh token: sending it again publishes.
+    response = client.post(action, {**data, once.FIELD: once_token(page)})
+    assert response.status_code == 302 and incident.updates.count() == 1
+
+
+def test_a_submit_whose_action_failed_can_be_sent_again(client, officer, audience, incident, monkeypatch):
+    client.force_login(officer)
+    action = reverse("bulletins:incident_update", args=[incident.pk])
+    token = once_token(client.get(incident.get_absolute_url()).content.decode(), action)
+    data = {"title": "Cordon", "body": "Avoid.", "severity": "warning", "marking": "official", once.FIELD: token}
+    real = services.post_incident_update
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "post_incident_update", broken)
+    client.raise_request_exception = False
+    assert client.post(action, data).status_code == 500
+    monkeypatch.setattr(services, "post_incident_update", real)
+    response = client.post(action, data)
+    assert response.status_code == 302 and ALREADY not in _messages(response)
+    assert incident.updates.count() == 1
 
 
 def test_another_users_token_is_refused(client, officer, people, audience, incident):

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.template import Context, Template
 from django.test import RequestFactory
 
@@ -39,6 +40,17 @@ def test_an_expired_token_is_invalid(monkeypatch):
     later = time.time() + once.MAX_AGE + 60
     monkeypatch.setattr("django.core.signing.time.time", lambda: later)
     assert once.claim(_request(alice), token) is once.Claim.INVALID
+
+
+def test_a_claim_outlives_the_embedded_caches_churn():
+    """On the embedded default the cache is in memory: a claimed token must not be evicted by the rate-limit
+    counters and socket places written after it, or a resent form would act twice."""
+    alice = UserFactory()
+    token = once.issue(_request(alice))
+    assert once.claim(_request(alice), token) is once.Claim.CLAIMED
+    for n in range(1000):
+        cache.set(f"churn:{n}", n)
+    assert once.claim(_request(alice), token) is once.Claim.REPEATED
 
 
 def test_anonymous_users_get_no_token():

@@ -8,7 +8,7 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from messaging.bulletins.audience import Audience, recipients
 from sectors import permissions, services
-from sectors.models import Membership, OrganisationAdministrator, OrganisationJoinRequest
+from sectors.models import Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest
 from sectors.signals import audience_changed
 from tests.factories import OrganisationFactory, UserFactory, member_of
 
@@ -303,3 +303,18 @@ def test_an_edit_in_the_django_admin_is_audited_and_refreshes_sockets(client, pe
     assert audience_log == [[people.member_b.pk]]
     entry = AuditEntry.objects.get(action="organisation.update")
     assert entry.actor == people.admin and "boroughs" in entry.data["changed"] and entry.data["via"] == "admin"
+
+
+@pytest.mark.parametrize("name", ["Met Police Liaison Unit", "PoIice Desk Ltd", "Officer Services"])
+def test_a_new_or_renamed_organisation_may_not_pass_for_the_police(client, verified_user, people, sector_a, name):
+    client.force_login(verified_user)
+    response = client.post(reverse("sectors:apply"), {"sectors": [sector_a.pk], "statement": "We run shops here.",
+                                                      "organisation_name": name})
+    assert response.status_code == 200 and "can&#x27;t include words like" in response.content.decode()
+    assert not Organisation.objects.named(name).exists()
+    organisation = people.member_a.organisation
+    OrganisationAdministrator.objects.get_or_create(organisation=organisation, user=people.member_a)
+    client.force_login(people.member_a)
+    response = client.post(reverse("sectors:organisation_edit", args=[organisation.pk]), {"name": name})
+    assert response.status_code == 200 and "can&#x27;t include words like" in response.content.decode()
+
