@@ -44,6 +44,11 @@ def test_xss_corpus_everywhere_else(client, people, sector_a, payload, django_ca
         refused = sector_services.name_organisation(people.applicant, organisation_name=organisation.name,
                                                     statement=payload)
         sector_services.refuse_join_request(refused, by=people.member_a, reason=payload)
+        # And one joins: the organisation page shows them to its administrator beside the appoint/remove buttons.
+        colleague = UserFactory(verified=True, display_name=payload[:80])
+        MembershipFactory(user=colleague, sector=sector_a, status="approved")
+        joined = sector_services.name_organisation(colleague, organisation_name=organisation.name, statement=payload)
+        sector_services.approve_join_request(joined, by=people.member_a)
     assert OrganisationJoinRequest.objects.filter(pk=waiting.pk, status="pending").exists()
 
     pages = {
@@ -64,6 +69,9 @@ def test_xss_corpus_everywhere_else(client, people, sector_a, payload, django_ca
             response = client.get(url)
             assert response.status_code == 200, url
             assert executable_markup(response.content.decode()) == [], url
+    client.force_login(people.member_a)
+    page = client.get(reverse("sectors:organisation", args=[organisation.pk])).content.decode()
+    assert reverse("sectors:person_remove", args=[organisation.pk, colleague.pk]) in page  # the buttons were there
     # E-mails are plain text only: nothing in them can run.
     assert mail.outbox
     assert all(not getattr(message, "alternatives", None) for message in mail.outbox)
