@@ -4,7 +4,8 @@ submitted (a double click, a page sent again after "back", a browser retrying a 
 Every render of such a form carries its own token; the view claims it before acting. The first claim wins;
 a second submit of the same render is told that the form was already sent, and nothing more is done. A
 form without a valid token (forged, from another user or session, or older than ``MAX_AGE``) does nothing
-either, with a message asking to check the page and send it again.
+either: ``OnceFormMixin`` shows it again with what was typed and a fresh token, a button posted outside a form
+page is sent back with a message. An action that fails with an error gives its token back (``release``).
 
 How to use it:
 
