@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_
 from django.contrib.auth.models import Group
 
 from accounts import roles
+from tests.conftest import TwoFactorClient
 from tests.factories import TOTP_SECRET, UserFactory, with_mfa
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -125,5 +126,28 @@ def test_officer_with_an_app_adds_a_passkey_and_uses_it_as_the_second_factor(pas
     page.wait_for_url("**/accounts/2fa/authenticate/")
     page.get_by_role("button", name="Use a security key").click()
     page.wait_for_url("**/dashboard/")
+    assert_on_officer_page(page)
+    assert page.problems == []
+
+
+def test_a_session_opened_without_the_passkey_confirms_with_it_on_its_own_page(passkey_page, password,
+                                                                             live_server_url):
+    page = passkey_page
+    user = officer(password)
+    sign_in_with_password(page, user, password)
+    page.wait_for_url("**/accounts/2fa/")
+    add_passkey(page, password, passwordless=False)
+    log_out(page)
+
+    # A session that proved only the password (opened before the role, say): the portal asks for the passkey.
+    other_session = TwoFactorClient()
+    other_session.force_login(user, two_factor=False)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": other_session.cookies["sessionid"].value,
+                               "url": live_server_url.replace("127.0.0.1", "localhost")}])
+    page.goto(OFFICER_PAGE)
+    page.wait_for_url("**/accounts/2fa/webauthn/reauthenticate/**")
+    page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url(f"**{OFFICER_PAGE}")
     assert_on_officer_page(page)
     assert page.problems == []
