@@ -1,47 +1,115 @@
-"""What /healthz asks: does the database answer, does the channel layer carry a message."""
+"""What /healthz asks: does the database answer, does the channel layer carry a message, each within a bound.
+
+Each check runs in a thread of its own and the probe waits for all of them together for at most ``TIMEOUT``
+seconds: a stalled database or Redis (a connect that hangs, a query that waits on a lock) answers "timeout"
+instead of holding the probe for as long as the stall lasts. A check still stuck from an earlier probe is not
+started again (that would pile up threads and connections on the stall): it answers "timeout" at once. Probes
+arriving together share one run of each check.
+"""
 
 import asyncio
 import logging
+import threading
+import time
+from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import connection, connections, transaction
 
 logger = logging.getLogger(__name__)
 
+# Seconds the whole probe may take; load balancers commonly give up after 5.
+TIMEOUT = 2.0
+DATABASE_PROBE = "SELECT 1"
 
-def check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+OK, ERROR, TIMED_OUT = "ok", "error", "timeout"
+
+
+def check_database(timeout: float) -> None:
+    if connection.vendor == "postgresql":
+        # The server gives up on the query too, so a stalled one does not keep its connection (and a place in
+        # the pool) long after the probe answered. set_config(..., true) lasts only for this transaction.
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A little longer than the probe waits, so a stall reads "timeout", not the server's cancellation.
+            limit_ms = int(timeout * 1000) + 500
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(limit_ms)])
+            cursor.execute(DATABASE_PROBE)
+            cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(DATABASE_PROBE)
+            cursor.fetchone()
 
 
 async def _round_trip(timeout: float) -> None:
     layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
     await layer.send(channel, {"type": "healthz.ping"})
-    message = await asyncio.wait_for(layer.receive(channel), timeout)
+    message = await layer.receive(channel)
     if message.get("type") != "healthz.ping":
         raise RuntimeError("the channel layer returned a different message")
 
 
-def check_channel_layer(timeout: float = 2.0) -> None:
-    async_to_sync(_round_trip)(timeout)
+def check_channel_layer(timeout: float) -> None:
+    # An event loop of the check's own, closed when it returns: channels_redis's pub/sub layer keeps one
+    # connection per loop and closes it (and every subscription on it, the probe's channel included) when that
+    # loop closes. On the server's loop the probe's subscription stayed behind, one per call.
+    asyncio.run(asyncio.wait_for(_round_trip(timeout), timeout))
 
 
-CHECKS = {"database": check_database, "channel_layer": check_channel_layer}
+CHECKS: dict[str, Callable[[float], None]] = {"database": check_database, "channel_layer": check_channel_layer}
+
+_running: dict[str, threading.Thread] = {}
+_running_lock = threading.Lock()
 
 
-def run_checks() -> dict[str, str]:
-    """Each check's outcome: "ok", or the error it raised (its class and message)."""
-    results = {}
-    for name, check in CHECKS.items():
+class _Check(threading.Thread):
+    def __init__(self, name: str, check: Callable[[float], None], timeout: float) -> None:
+        super().__init__(name=f"healthz-{name}", daemon=True)
+        self.check_name, self.check, self.timeout = name, check, timeout
+        self.outcome: str | None = None
+        self.started_at = time.monotonic()
+
+    def run(self) -> None:
         try:
-            check()
+            self.check(self.timeout)
+        except TimeoutError:
+            logger.warning("healthz: %s did not answer within %g s", self.check_name, self.timeout)
+            self.outcome = TIMED_OUT
         except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"; say which
             # Details go to the log, not to whoever asks /healthz.
-            logger.warning("healthz: %s failed: %s: %s", name, type(exc).__name__, exc)
-            results[name] = "error"
+            logger.warning("healthz: %s failed: %s: %s", self.check_name, type(exc).__name__, exc)
+            self.outcome = ERROR
         else:
-            results[name] = "ok"
-    return results
+            self.outcome = OK
+        finally:
+            # This thread's own database connection: give it back now (to the pool, or close it).
+            connections.close_all()
+
+
+def run_checks(timeout: float = TIMEOUT) -> dict[str, str]:
+    """Each check's outcome: "ok", "error" (it failed; the log says how) or "timeout" (no answer in time)."""
+    waiting: dict[str, _Check] = {}
+    results = {}
+    with _running_lock:
+        now = time.monotonic()
+        for name, check in CHECKS.items():
+            current = _running.get(name)
+            if current is not None and current.is_alive():
+                if now - current.started_at >= timeout:
+                    logger.warning("healthz: %s is still stuck since an earlier probe", name)
+                    results[name] = TIMED_OUT
+                else:
+                    waiting[name] = current  # a concurrent probe's check: share its answer
+                continue
+            waiting[name] = _running[name] = _Check(name, check, timeout)
+            waiting[name].start()
+    deadline = time.monotonic() + timeout
+    for name, thread in waiting.items():
+        thread.join(max(deadline - time.monotonic(), 0))
+        if thread.is_alive() or thread.outcome is None:
+            logger.warning("healthz: %s did not answer within %g s", name, timeout)
+            results[name] = TIMED_OUT
+        else:
+            results[name] = thread.outcome
+    return {name: results[name] for name in CHECKS}

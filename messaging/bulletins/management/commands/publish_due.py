@@ -1,8 +1,14 @@
+import logging
+import signal
+import threading
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connections
 
 from messaging.bulletins.services import expire_ended, publish_due, resume_unsent_emails
+
+logger = logging.getLogger(__name__)
 
 
 def _bulletins(count: int) -> str:
@@ -12,15 +18,26 @@ def _bulletins(count: int) -> str:
 class Command(BaseCommand):
     help = (
         "Publish the scheduled bulletins whose time has come, mark expired the published ones whose event has "
-        "ended, and resume e-mail fan-outs a dead worker left unfinished. Idempotent: run it every minute "
-        "(cron, systemd)."
+        "ended, and resume e-mail fan-outs a dead worker left unfinished. Idempotent: run it once (cron), or "
+        "with --every SECONDS as a long-running scheduler (systemd) that runs a round every SECONDS until "
+        "SIGTERM."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--resume-after", type=int, default=300, metavar="SECONDS",
                             help="Resume fan-outs of bulletins published at least this long ago (default 300).")
+        parser.add_argument("--every", type=float, metavar="SECONDS",
+                            help="Keep running: one round every SECONDS (e.g. 15) until SIGTERM or SIGINT.")
 
     def handle(self, *args, **options) -> None:
+        if options["every"] is None:
+            self.run_round(options)
+        elif options["every"] <= 0:
+            raise CommandError("--every takes a number of seconds above 0.")
+        else:
+            self.run_forever(options["every"], options)
+
+    def run_round(self, options: dict) -> None:
         published = publish_due()
         self.stdout.write(f"Published {len(published)} scheduled bulletin{'s' if len(published) != 1 else ''}.")
         expired = expire_ended()
@@ -29,3 +46,30 @@ class Command(BaseCommand):
         resumed = resume_unsent_emails(timedelta(seconds=options["resume_after"]))
         if resumed:
             self.stdout.write(f"Resumed the e-mails of {_bulletins(len(resumed))}.")
+
+    def run_forever(self, every: float, options: dict) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: object) -> None:
+            # A round under way finishes (each publication is one transaction anyway); the next one never starts.
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write(f"Scheduler: a round every {every:g} s until SIGTERM.")
+        while not stop.is_set():
+            try:
+                # As around a request: drop connections that broke or aged, so a restarted or failed-over
+                # database is reconnected to instead of failing every round on a dead connection.
+                close_old_connections()
+                self.run_round(options)
+            except Exception:
+                # One failed round (the database restarting, a dropped connection, a bug on one bulletin) must not
+                # end the scheduler: log it and try again next round, on a fresh connection.
+                logger.exception("publish_due: this round failed; trying again in %g s", every)
+                connections.close_all()
+            finally:
+                self.stdout.flush()
+            stop.wait(every)
+        connections.close_all()
+        self.stdout.write("Scheduler stopped.")
