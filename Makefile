@@ -35,8 +35,10 @@ serve-prod: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python -m hub.serve --processes $${PROCESSES:-2} --host $(HOST) --port $(PORT)
 
+# Supervised task workers (hub/workers.py): WORKERS db_worker processes (default 2); a dead one is restarted and
+# the task it was running goes back on the queue at once.
 worker: $(VENV)/.installed
-	$(BIN)/python manage.py db_worker
+	$(BIN)/python -m hub.workers --processes $${WORKERS:-2}
 
 chromium:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }

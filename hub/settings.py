@@ -132,7 +132,11 @@ if DATABASE_URL:
         # daphne runs each request's sync code on a thread pool; persistent per-thread connections would pile
         # up past PostgreSQL's max_connections. A psycopg pool per process caps them (DB_POOL_SIZE each).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+        # With a pool, Django 5.2 turns CONN_HEALTH_CHECKS into the pool's `check` (ConnectionPool.check_connection):
+        # every connection handed out is tried first, so one PostgreSQL dropped (a restart, a failover,
+        # pg_terminate_backend) is replaced instead of failing the next request or worker query with a 500.
+        # (Django 5.2 passes `check=` itself: naming "check" in OPTIONS["pool"] would be a TypeError.)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8")), "timeout": 20,
         }

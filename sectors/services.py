@@ -1,11 +1,19 @@
-"""Applying to sectors and deciding on applications; each action runs in one transaction."""
+"""Applying to sectors and deciding on applications; each action runs in one transaction.
 
-from collections.abc import Iterable
+What an action does after its transaction commits (re-checking open sockets through the signals, e-mailing
+the people concerned) is one guarded step each (``_after_commit``): the decision is made and saved by then,
+so a step that fails (Redis down, the mail server refusing) is logged and neither fails the request nor
+skips the steps after it.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,13 +32,29 @@ from sectors.models import (
 )
 from sectors.signals import audience_changed, membership_changed
 
+logger = logging.getLogger(__name__)
+
 
 class MembershipError(ActionRefused):
     """A decision that cannot be made in the membership's current state; the message says why."""
 
 
+def _after_commit(step: Callable[[], None]) -> None:
+    """Run ``step`` once the transaction commits; if it raises, Django logs it and runs the next step anyway
+    (``robust``), and the request that made the change still succeeds."""
+    transaction.on_commit(step, robust=True)
+
+
+def _send_robust(signal: Signal, **kwargs) -> None:
+    """Send a signal to every receiver even if one fails (one raising would skip the rest); log the failures."""
+    for receiver, result in signal.send_robust(**kwargs):
+        if isinstance(result, Exception):
+            logger.error("Receiver %r of a sectors signal failed", receiver,
+                         exc_info=(type(result), result, result.__traceback__))
+
+
 def _audience_changed_after_commit(user_ids: list[int]) -> None:
-    transaction.on_commit(lambda: audience_changed.send(sender=Organisation, user_ids=user_ids))
+    _after_commit(lambda: _send_robust(audience_changed, sender=Organisation, user_ids=user_ids))
 
 
 def _has_pending_join(user) -> bool:
@@ -49,7 +73,7 @@ def _join_or_register(user, *, name: str, registered_number: str, website: str, 
     if existing:
         join_request = OrganisationJoinRequest.objects.create(user=user, organisation=existing, statement=statement)
         record(user, "organisation.join_request", existing, request=join_request.pk)
-        transaction.on_commit(lambda: _tell_administrators(join_request))
+        _after_commit(lambda: _tell_administrators(join_request))
         return join_request
     organisation = Organisation.objects.create(name=name.strip(), registered_number=registered_number,
                                                website=website)
@@ -161,13 +185,15 @@ def _decide(membership: Membership, *, by, status: str, reason: str, allowed_fro
         membership.reason = reason
         membership.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         record(by, action, membership, reason=reason)
-        transaction.on_commit(lambda: _notify(membership))
+        # Two independent steps: the open sockets re-check first (a suspended member's access ends at once),
+        # and the decision e-mail goes whatever became of that (Redis down must not cost the member their
+        # e-mail, nor the lead a 500 for a decision already saved).
+        _after_commit(lambda: _send_robust(membership_changed, sender=Membership, membership=membership))
+        _after_commit(lambda: _email_decision(membership))
     return membership
 
 
-def _notify(membership: Membership) -> None:
-    # Access changes first (open sockets re-check), whatever happens to the e-mail.
-    membership_changed.send(sender=Membership, membership=membership)
+def _email_decision(membership: Membership) -> None:
     context = {"membership": membership, "user": membership.user, "sector": membership.sector}
     send_mail(
         subject=email_subject(f"Your membership of {membership.sector.name}: "
@@ -258,7 +284,7 @@ def approve_join_request(join_request: OrganisationJoinRequest, *, by) -> Organi
         record(by, "organisation.join_approve", join_request.organisation, person=person.pk,
                request=join_request.pk)
         _audience_changed_after_commit([person.pk])
-        transaction.on_commit(lambda: _tell_requester(join_request))
+        _after_commit(lambda: _tell_requester(join_request))
     return join_request
 
 
@@ -272,7 +298,7 @@ def refuse_join_request(join_request: OrganisationJoinRequest, *, by, reason: st
         join_request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         record(by, "organisation.join_refuse", join_request.organisation, reason=reason,
                person=join_request.user_id, request=join_request.pk)
-        transaction.on_commit(lambda: _tell_requester(join_request))
+        _after_commit(lambda: _tell_requester(join_request))
     return join_request
 
 

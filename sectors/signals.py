@@ -9,6 +9,9 @@ bulletins some people receive: an organisation's premises (boroughs, on the port
 organisation a person belongs to (registering one, an approved request to join one, being removed from one).
 ``user_ids=`` names the people concerned; their open sockets re-check their access the same way. A request to
 join that is still waiting changes nothing, so sends nothing.
+
+Both are sent with ``send_robust`` after commit (``sectors.services``): a receiver that fails (the channel layer's
+Redis down) is logged, the other receivers still run, and the e-mails that follow the change still go.
 """
 
 from django.dispatch import Signal

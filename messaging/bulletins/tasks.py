@@ -1,10 +1,13 @@
 """Background work for bulletins, through the Tasks API (django-tasks, Django 6's django.tasks backported)."""
 
 import logging
+import time
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
@@ -16,6 +19,9 @@ from messaging.bulletins.models import Bulletin, Delivery
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Database outages (a dropped connection, a failover) one fan-out rides out in a row before it gives up and
+# fails; the worker's supervisor (hub.workers) then puts the task back on the queue.
+MAX_RECONNECTS = 5
 
 
 def _claim_next(bulletin_id: int, skip: set[int]) -> Delivery | None:
@@ -31,6 +37,21 @@ def _claim_next(bulletin_id: int, skip: set[int]) -> Delivery | None:
     return pending.first()
 
 
+def message_domain() -> str:
+    """The right-hand side of the portal's Message-IDs: SITE_URL's host, else the sender's domain."""
+    host = urlsplit(settings.SITE_URL).hostname
+    if not host:
+        host = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return host or "localhost"
+
+
+def delivery_message_id(delivery: Delivery) -> str:
+    """One Message-ID per delivery, the same every time it is sent: a message sent again after an interruption
+    (a worker killed between the mail server accepting it and the row being marked) is a duplicate that
+    receiving systems can recognise and drop."""
+    return f"<bulletin-{delivery.bulletin_id}.delivery-{delivery.pk}@{message_domain()}>"
+
+
 def render_email(bulletin: Bulletin, delivery: Delivery) -> EmailMessage:
     """OFFICIAL-SENSITIVE bulletins never travel in an e-mail body: the mail only says one is waiting."""
     context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url()}
@@ -39,36 +60,63 @@ def render_email(bulletin: Bulletin, delivery: Delivery) -> EmailMessage:
         else f"{bulletin.get_severity_display()}: {bulletin.title}"
     )
     body = render_to_string("bulletins/email/bulletin.txt", context)
-    return EmailMessage(subject=subject, body=body, to=[delivery.user.email])
+    return EmailMessage(subject=subject, body=body, to=[delivery.user.email],
+                        headers={"Message-ID": delivery_message_id(delivery)})
+
+
+def _send_next(bulletin: Bulletin, mail, failed: set[int]) -> bool | None:
+    """Claim, send and mark one delivery in one transaction: True if sent, False if the send failed (the
+    delivery joins ``failed``), None when nothing is left to send."""
+    with transaction.atomic():
+        delivery = _claim_next(bulletin.pk, failed)
+        if delivery is None:
+            return None
+        try:
+            mail.send_messages([render_email(bulletin, delivery)])
+        except Exception:  # noqa: BLE001 - one bad address must not stop the rest
+            logger.exception("E-mail of bulletin %s to user %s failed", bulletin.pk, delivery.user_id)
+            failed.add(delivery.pk)
+            return False
+        Delivery.objects.filter(pk=delivery.pk).update(emailed_at=timezone.now())
+        return True
 
 
 @task()
 def send_bulletin_emails(bulletin_id: int, attempt: int = 1) -> int:
     """E-mail a published bulletin to every recipient not yet e-mailed; returns how many were sent.
 
-    Each message is claimed, sent and marked in its own transaction: a worker killed at any moment leaves
-    at most the one message it was sending unmarked (sent again only if the mail server had accepted it in
-    the instant before the kill), and every other recipient is either marked or still to do. Two workers
-    never take the same row. A failed send stays unmarked; the task re-enqueues itself to retry, a bounded
-    number of times.
+    Each message is claimed, sent and marked in its own transaction: a worker killed (or a database connection
+    dropped) at any moment leaves at most the one message it was sending unmarked, sent again later only if
+    the mail server had accepted it in the instant before the interruption, and then with the same Message-ID.
+    Every other recipient is either marked or still to do. Two workers never take the same row. A failed
+    send stays unmarked; the task re-enqueues itself to retry, a bounded number of times.
+
+    A dropped database connection does not end the fan-out: the connection is closed (the pool hands out a
+    checked one next) and the work goes on, up to MAX_RECONNECTS outages in a row.
     """
     bulletin = Bulletin.objects.get(pk=bulletin_id)
     sent = 0
     failed: set[int] = set()
     mail = get_connection()
+    outages = 0
     while True:
-        with transaction.atomic():
-            delivery = _claim_next(bulletin_id, failed)
-            if delivery is None:
-                break
-            try:
-                mail.send_messages([render_email(bulletin, delivery)])
-            except Exception:  # noqa: BLE001 - one bad address must not stop the rest
-                logger.exception("E-mail of bulletin %s to user %s failed", bulletin_id, delivery.user_id)
-                failed.add(delivery.pk)
-                continue
-            Delivery.objects.filter(pk=delivery.pk).update(emailed_at=timezone.now())
-            sent += 1
+        try:
+            outcome = _send_next(bulletin, mail, failed)
+        except (OperationalError, InterfaceError):
+            # Inside a caller's transaction (the immediate backend in a request) a reconnect would lose its
+            # work: only a worker's own autocommit connection is replaced.
+            outages += 1
+            if connection.in_atomic_block or outages > MAX_RECONNECTS:
+                raise
+            logger.warning("Database error during the e-mail of bulletin %s; reconnecting", bulletin_id,
+                           exc_info=True)
+            connection.close()
+            time.sleep(min(0.2 * 2 ** outages, 5))
+            continue
+        if outcome is None:
+            break
+        outages = 0
+        sent += outcome
     if failed and attempt < MAX_ATTEMPTS:
         send_bulletin_emails.enqueue(bulletin_id, attempt + 1)
     return sent

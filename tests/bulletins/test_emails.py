@@ -2,13 +2,15 @@
 a worker dies (the real-process version is test_worker_process.py)."""
 
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from messaging.bulletins import services, tasks
-from messaging.bulletins.models import Bulletin
+from messaging.bulletins.models import Bulletin, Delivery
 from messaging.bulletins.tasks import send_bulletin_emails
 from sectors.models import Membership
 
@@ -88,3 +90,39 @@ def test_unfinished_fanouts_are_resumed_for_a_day_only(audience, sector_a, queue
     Bulletin.objects.filter(pk=recent.pk).update(published_at=timezone.now() - timedelta(minutes=10))
     Bulletin.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(days=2))
     assert services.resume_unsent_emails(timedelta(minutes=5)) == [recent.pk]
+
+
+def test_a_delivery_sent_again_after_a_failure_carries_the_same_message_id(audience, sector_a, queued, publish,
+                                                                         settings, monkeypatch):
+    """The mail server took the first message but the send still failed (the connection dropped before it said
+    so): the retry is a duplicate the receiving system can drop, because both carry the delivery's Message-ID."""
+    settings.SITE_URL = "https://hub.example.org"
+    bulletin = publish(title="Retried", sectors=[sector_a])
+    seen = []
+
+    class AcceptedThenLost(locmem.EmailBackend):
+        def send_messages(self, messages):
+            seen.extend((message.to[0], message.message()["Message-ID"]) for message in messages)
+            if len(seen) == 1:
+                raise SMTPServerDisconnected("connection lost after the message was accepted")
+            return super().send_messages(messages)
+
+    monkeypatch.setattr(tasks, "get_connection", AcceptedThenLost)
+    assert send_bulletin_emails.call(bulletin.pk) == 1  # the first recipient failed, the second went
+    assert send_bulletin_emails.call(bulletin.pk) == 1  # the retry sends the first one again
+    first, second, retry = seen
+    assert retry == first and second[0] != first[0]
+    deliveries = {delivery.user.email: delivery for delivery in Delivery.objects.filter(bulletin=bulletin)}
+    for email, message_id in seen:
+        assert message_id == f"<bulletin-{bulletin.pk}.delivery-{deliveries[email].pk}@hub.example.org>"
+    assert {message.message()["Message-ID"] for message in mail.outbox} == {first[1], second[1]}
+
+
+def test_every_delivery_has_its_own_message_id(audience, sector_a, sector_b, publish):
+    one = publish(title="One", sectors=[sector_a, sector_b])
+    two = publish(title="Two", sectors=[sector_a, sector_b])
+    message_ids = [message.message()["Message-ID"] for message in mail.outbox]
+    assert len(message_ids) == len(set(message_ids)) == Delivery.objects.filter(bulletin__in=[one, two]).count() == 6
+    # Rendering a delivery again (a later retry) gives the same one.
+    delivery = Delivery.objects.filter(bulletin=one).select_related("user").first()
+    assert tasks.render_email(one, delivery).message()["Message-ID"] in message_ids
