@@ -5,9 +5,11 @@ sectors.manage_membership on their sectors; a moderator holds board.moderate_for
 Superusers may do everything.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db.models import Exists
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -29,10 +31,56 @@ def forget_cached_roles(user) -> None:
     usercache.forget(user)
 
 
+# Stands in _role_facts' answer for "holds a lead's or moderator's object permission" beside the group names.
+SCOPED = object()
+
+
+@functools.cache
+def _role_facts_sql() -> str:
+    """The query of _role_facts, written once. It is the first query of every signed-in page (the two-factor
+    gate asks it): as SQL text it costs the round trip alone, where the ORM spent longer building it than the
+    database took to answer. Table and column names come from the models."""
+    quote = connection.ops.quote_name
+    memberships = get_user_model().groups.through._meta
+    member, group = (quote(memberships.get_field(name).column) for name in ("user", "group"))
+    user_perm, group_perm = UserObjectPermission._meta, GroupObjectPermission._meta
+    codenames = ", ".join(["%s"] * len(SCOPED_ROLES))
+    # Both halves give (name, scoped); "SELECT ... WHERE EXISTS" without FROM runs on PostgreSQL and SQLite.
+    # Only the models' own names, quoted, go into the text; the values are parameters.
+    return (
+        f"SELECT g.{quote('name')}, 0 FROM {quote(Group._meta.db_table)} g "  # noqa: S608
+        f"JOIN {quote(memberships.db_table)} m ON m.{group} = g.{quote('id')} WHERE m.{member} = %s "
+        f"UNION ALL SELECT '', 1 WHERE EXISTS ("
+        f"SELECT 1 FROM {quote(user_perm.db_table)} up JOIN {quote(Permission._meta.db_table)} p "
+        f"ON p.{quote('id')} = up.{quote(user_perm.get_field('permission').column)} "
+        f"WHERE up.{quote(user_perm.get_field('user').column)} = %s AND p.{quote('codename')} IN ({codenames})"
+        f") OR EXISTS ("
+        f"SELECT 1 FROM {quote(group_perm.db_table)} gp JOIN {quote(Permission._meta.db_table)} p "
+        f"ON p.{quote('id')} = gp.{quote(group_perm.get_field('permission').column)} "
+        f"JOIN {quote(memberships.db_table)} m ON m.{group} = gp.{quote(group_perm.get_field('group').column)} "
+        f"WHERE m.{member} = %s AND p.{quote('codename')} IN ({codenames}))"
+    )
+
+
+def _role_facts(user) -> frozenset:
+    """The user's group names, plus SCOPED if they hold a lead's or moderator's object permission (directly or
+    through a group): what every page asks first (two-factor, navigation, the board's and the sectors' scope),
+    in one query, cached on the user object for the request. Nothing is kept across requests, so a role
+    granted or withdrawn counts from the very next request, wherever it was changed (admin, shell, services)."""
+
+    def compute() -> frozenset:
+        codenames = [permission.split(".")[1] for permission in SCOPED_ROLES.values()]
+        with connection.cursor() as cursor:
+            cursor.execute(_role_facts_sql(), [user.pk, user.pk, *codenames, user.pk, *codenames])
+            return frozenset(SCOPED if scoped else name for name, scoped in cursor.fetchall())
+
+    return usercache.cached(user, "role_facts", compute)
+
+
 def _in_group(user, name: str) -> bool:
     if not user.is_authenticated:
         return False
-    return name in usercache.cached(user, "role_groups", lambda: set(user.groups.values_list("name", flat=True)))
+    return name in _role_facts(user)
 
 
 def holds_any_role(user) -> bool:
@@ -65,6 +113,9 @@ def has_lead_role(user) -> bool:
 
 def objects_in_scope(user, permission: str, model):
     """The objects of a scoped role this user holds directly (leads' sectors, moderators' forums)."""
+    if permission in SCOPED_ROLES.values() and not holds_scoped_permission(user):
+        # Most people hold no scoped role at all: _role_facts has already asked, in the query every page makes.
+        return model.objects.none()
     return get_objects_for_user(user, permission, klass=model, with_superuser=False, accept_global_perms=False)
 
 
@@ -85,11 +136,8 @@ def revoke_scoped_role(user, role: str, obj) -> None:
 
 
 def holds_scoped_permission(user) -> bool:
-    """Any lead's or moderator's object permission, held directly or through a group: one query."""
-    codenames = [permission.split(".")[1] for permission in SCOPED_ROLES.values()]
-    direct = UserObjectPermission.objects.filter(user=user, permission__codename__in=codenames)
-    by_group = GroupObjectPermission.objects.filter(group__user=user, permission__codename__in=codenames)
-    return get_user_model().objects.filter(pk=user.pk).filter(Exists(direct) | Exists(by_group)).exists()
+    """Any lead's or moderator's object permission, held directly or through a group (asked with the groups)."""
+    return user.is_authenticated and SCOPED in _role_facts(user)
 
 
 def make_sector_lead(user, sector) -> None:

@@ -3,6 +3,12 @@
 For each page: SQL queries (Django's test client in this process), server time (sequential requests, so no
 queueing: the median is what one request costs), then throughput and p50/p95/p99 under concurrent load from
 logged-in members (an async httpx load generator).
+
+The floor is `/healthz` on the same server in the same run, measured the same way (sequential requests, median),
+without a session, as a load balancer probes it: it asks the database and the channel layer, so it is what one
+request through the whole stack costs with no page behind it. It is sampled right before every page, so that
+noise from anything else on the machine falls on both sides of the ratio; each page's `ratio_to_healthz` is its
+median over the median of all the /healthz samples (`healthz_server_ms_p50`).
 """
 
 import asyncio
@@ -12,7 +18,7 @@ import time
 
 import httpx
 
-from bench.common import percentiles, serving, session_keys, write_result
+from bench.common import RESULTS_DIR, percentiles, serving, session_keys, write_result
 from bench.env import DATABASES, manage, setup_django
 from bench.seed import BENCH_MEMBERS
 
@@ -53,12 +59,14 @@ def query_count(path: str, email: str) -> int:
     return len(queries)
 
 
-async def sequential(url: str, cookies: list[str]) -> list[float]:
+async def sequential(url: str, cookies: list[str] | None, count: int = SEQUENTIAL) -> list[float]:
+    """One request at a time (cookies None: anonymous); the time each took, in ms."""
     samples = []
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        for i in range(SEQUENTIAL):
+    async with httpx.AsyncClient(timeout=30) as client:
+        for i in range(count):
+            headers = {"Cookie": f"sessionid={cookies[i % len(cookies)]}"} if cookies else {}
             started = time.perf_counter()
-            response = await client.get("", headers={"Cookie": f"sessionid={cookies[i % len(cookies)]}"})
+            response = await client.get(url, headers=headers)
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
     return samples
@@ -71,10 +79,10 @@ async def load(url: str, cookies: list[str]) -> tuple[int, list[float], int]:
 
     async def user(n: int) -> None:
         nonlocal errors
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                response = await client.get("", headers={"Cookie": f"sessionid={cookies[n % len(cookies)]}"})
+                response = await client.get(url, headers={"Cookie": f"sessionid={cookies[n % len(cookies)]}"})
                 samples.append((time.perf_counter() - started) * 1000)
                 errors += response.status_code != 200
 
@@ -85,6 +93,7 @@ async def load(url: str, cookies: list[str]) -> tuple[int, list[float], int]:
 def main() -> None:
     size = sys.argv[1] if len(sys.argv) > 1 else "big"
     database_url = DATABASES[size]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)  # the server's log goes there, from a fresh clone too
     manage(database_url, "collectstatic", "--noinput", "-v0")
     setup_django(database_url)
     emails = [f"bench-member-{i}@bench.example" for i in range(min(BENCH_MEMBERS, 20))]
@@ -92,10 +101,13 @@ def main() -> None:
 
     cookies = session_keys(User.objects.filter(email__in=emails))
     results = {}
+    healthz_samples: list[float] = []
     with serving(database_url) as base:
+        asyncio.run(sequential(base + "/healthz", None, 10))  # warm connections
         for name, path in pages().items():
             queries = query_count(path, emails[0])
             asyncio.run(sequential(base + path, cookies[:5]))  # warm caches and connections
+            healthz_samples += asyncio.run(sequential(base + "/healthz", None))
             server_time = percentiles(asyncio.run(sequential(base + path, cookies)))
             count, samples, errors = asyncio.run(load(base + path, cookies))
             results[name] = {
@@ -105,7 +117,13 @@ def main() -> None:
             }
             print(f"{size:5} {name:32} {queries:3} queries  {server_time['p50']:6.1f} ms  "
                   f"{count / DURATION:6.1f} req/s  p95 {results[name]['load_p95']:6.1f} ms", flush=True)
-    write_result(f"pages-{size}", {"size": size, "concurrency": CONCURRENCY, "pages": results})
+    healthz = percentiles(healthz_samples)["p50"]
+    for name, result in results.items():
+        result["ratio_to_healthz"] = round(result["server_ms_p50"] / healthz, 2)
+        print(f"{size:5} {name:32} {result['ratio_to_healthz']:5.2f}x /healthz", flush=True)
+    print(f"{size:5} {'/healthz (sequential median)':32} {healthz:6.1f} ms", flush=True)
+    write_result(f"pages-{size}", {"size": size, "concurrency": CONCURRENCY, "healthz_server_ms_p50": healthz,
+                                   "pages": results})
 
 
 if __name__ == "__main__":

@@ -4,15 +4,17 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString
 
-from common.text import plain_summary, render_markdown
+from common.text import plain_summary, stored_html
 
 register = template.Library()
 
 
-@register.filter(name="markdown")
-def markdown_filter(text: str) -> SafeString:
-    """{{ post.body|markdown }}: the only way templates show user-written Markdown."""
-    return render_markdown(text)
+@register.filter(name="cooked")
+def cooked_filter(obj) -> SafeString:
+    """{{ post|cooked }}: the only way templates show user-written Markdown: the sanitised HTML the object stored
+    when its text was written (common.text.cook_on_save). It takes the object, not a string, so that it can
+    never be handed the raw text. Templates never render Markdown themselves."""
+    return stored_html(obj.body_html)
 
 
 @register.filter(name="summary")

@@ -3,7 +3,27 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from common.text import CookedQuerySet, cook_on_save
+
 BODY_MAX_LENGTH = 20_000
+
+
+class CookedBody(models.Model):
+    """A Markdown ``body`` stored with its sanitised HTML (written with the body on every save, bulk writes too;
+    see common.text), so pages output HTML and never render Markdown. Not editable: only the pipeline writes it."""
+
+    body_html = models.TextField(blank=True, editable=False)
+    body_html_version = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="The text pipeline's version that made body_html (manage.py recook)."
+    )
+
+    objects = CookedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **cook_on_save(self, kwargs))
 
 
 class ForumQuerySet(models.QuerySet):
@@ -75,6 +95,9 @@ class Thread(models.Model):
         indexes = [
             models.Index(fields=["forum", "status", "-pinned", "-last_activity_at", "-id"], name="thread_forum_page"),
             models.Index(fields=["status", "created_at"], name="thread_queue"),
+            # The dashboard's latest threads across the reader's forums: read newest first, a few rows deep.
+            models.Index(fields=["-last_activity_at", "-id"], condition=models.Q(status="approved"),
+                         name="thread_recent"),
         ]
 
     def __str__(self) -> str:
@@ -88,7 +111,7 @@ class Thread(models.Model):
         return self.status == self.Status.APPROVED
 
 
-class Post(models.Model):
+class Post(CookedBody):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts")
     body = models.TextField(max_length=BODY_MAX_LENGTH)
@@ -108,7 +131,7 @@ class Post(models.Model):
         return f"{reverse('board:thread', args=[self.thread_id])}?post={self.pk}#post-{self.pk}"
 
 
-class PostRevision(models.Model):
+class PostRevision(CookedBody):
     """The text a post had before an edit: who replaced it and when. Moderators read the history."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
@@ -124,7 +147,7 @@ class PostRevision(models.Model):
         return f"Revision of post {self.post_id} ({self.edited_at:%Y-%m-%d %H:%M})"
 
 
-class ProposedEdit(models.Model):
+class ProposedEdit(CookedBody):
     """A member's change to an approved thread's title or opening post, held for the forum's moderators: readers
     keep seeing the approved version until a moderator approves it (then it replaces the post, and the text it
     replaced goes into the post's history); rejected, the approved version simply stays. The rows stay, with

@@ -104,12 +104,14 @@ class ThreadDetailView(BoardMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         user, thread = self.request.user, self.thread
-        paginator = Paginator(selectors.thread_posts(thread, reader=user), POSTS_PER_PAGE)
+        # Paginate the posts' ids, then read the page's posts whole: one query (the ids are its subquery).
+        paginator = Paginator(selectors.thread_post_keys(thread), POSTS_PER_PAGE)
         # The thread's own counter saves a COUNT over every post.
         paginator.count = thread.reply_count + 1
         number = self.request.GET.get("page")
         page_obj = paginator.get_page(paginator.num_pages if number == "last" else number)
-        posts = selectors.with_author_badges(thread.forum, list(page_obj.object_list))
+        page_posts = selectors.thread_posts(thread, reader=user, page_keys=page_obj.object_list)
+        posts = selectors.with_author_badges(thread.forum, list(page_posts))
         can_moderate = permissions.can_moderate(user, thread.forum)
         first_post = posts[0] if page_obj.number == 1 and posts else None
         edit_waiting = bool(first_post and permissions.can_see_waiting_edit(user, first_post))

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from common.text import plain_summary
+from common.text import CookedQuerySet, cook_on_save, plain_summary
 
 SUMMARY_LENGTH = 200
 
@@ -39,7 +39,7 @@ class Incident(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class BulletinQuerySet(models.QuerySet):
+class BulletinQuerySet(CookedQuerySet):  # bulk writes store the body's HTML too
     def published(self) -> "BulletinQuerySet":
         return self.filter(published_at__isnull=False)
 
@@ -115,6 +115,13 @@ class Bulletin(models.Model):
     # The body as plain text, cut for toasts: written with the body (save), so that a live push or a replay of
     # a hundred bulletins renders no Markdown at all. Never sent for OFFICIAL-SENSITIVE (payloads).
     summary = models.CharField(max_length=SUMMARY_LENGTH, blank=True, editable=False)
+    # The body's sanitised HTML and the text pipeline's version that made it, written with the body (save), so
+    # pages never render Markdown; `manage.py recook` renders again what an older pipeline made.
+    body_html = models.TextField(blank=True, editable=False)
+    body_html_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The bulletin's place in the live stream: 1, 2, 3... in the order the publishes COMMITTED (LiveStream), so
+    # that whoever has seen number n has been able to see every number below it. Null until published.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
 
     objects = BulletinQuerySet.as_manager()
 
@@ -126,13 +133,13 @@ class Bulletin(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        """Keep ``summary`` in step with ``body`` on every save that writes the body."""
+        """Keep ``summary`` and ``body_html`` in step with ``body`` on every save that writes the body."""
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "body" in update_fields:
             self.summary = plain_summary(self.body, SUMMARY_LENGTH)
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "summary"}
-        super().save(*args, **kwargs)
+        super().save(*args, **cook_on_save(self, kwargs))
 
     def get_absolute_url(self) -> str:
         return reverse("bulletins:detail", args=[self.pk])
@@ -187,7 +194,12 @@ class Feedback(models.Model):
     bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="feedback")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(max_length=5000)
+    # Its sanitised HTML, written with the body (see Bulletin.body_html).
+    body_html = models.TextField(blank=True, editable=False)
+    body_html_version = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CookedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,3 +207,17 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.bulletin} from {self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **cook_on_save(self, kwargs))
+
+
+class LiveStream(models.Model):
+    """One row: the last sequence number given to a published bulletin. The publish service takes it under a
+    row lock as its transaction's last step, and the lock is held until commit, so numbers are handed out in
+    commit order with no gaps (a rolled-back publish gives its number back)."""
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"live stream at {self.last_sequence}"

@@ -5,11 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
-from django.utils import timezone
 
 from messaging.bulletins.audience import Audience, recipients, visible_bulletins, visible_incidents
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
-from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload, make_cursor
+from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
 from sectors.models import Organisation
 
 REPLAY_LIMIT = 100
@@ -18,19 +17,40 @@ REPLAY_LIMIT = 100
 # A user's own deliveries -------------------------------------------------------------------------------------
 
 
-def inbox_for(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery]:
-    """The user's deliveries, unread first then newest, with their bulletins: one query per page."""
-    deliveries = Delivery.objects.filter(user=user, bulletin__published_at__isnull=False).select_related("bulletin")
+# Deliveries are written in the transaction that publishes their bulletin (services.publish_bulletin), and a
+# bulletin is never unpublished: every delivery is of a published bulletin. So the inbox's counts need not join
+# the bulletins (an index-only count of the user's deliveries, on every page's navigation).
+
+
+def inbox_keys(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery]:
+    """The user's deliveries' ids, unread first then newest, for paginating the inbox: the page's ids are found
+    from narrow rows, and only its twenty are read whole (inbox_for)."""
+    deliveries = Delivery.objects.filter(user=user)
     if kind:
         deliveries = deliveries.filter(bulletin__kind=kind)
     if severity:
         deliveries = deliveries.filter(bulletin__severity=severity)
     is_read = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
-    return deliveries.annotate(is_read=is_read).order_by("is_read", "-bulletin__published_at", "-pk")
+    return deliveries.annotate(is_read=is_read).order_by("is_read", "-bulletin__published_at", "-pk").values("pk")
+
+
+def inbox_for(user, *, kind: str = "", severity: str = "", page_keys: QuerySet | None = None) -> QuerySet[Delivery]:
+    """The user's deliveries, unread first then newest, with their bulletins (what the list shows of them):
+    one query per page. ``page_keys``, a slice of inbox_keys, picks the page."""
+    deliveries = Delivery.objects.filter(user=user, bulletin__published_at__isnull=False).select_related("bulletin")
+    if page_keys is not None:
+        deliveries = deliveries.filter(pk__in=page_keys)
+    if kind:
+        deliveries = deliveries.filter(bulletin__kind=kind)
+    if severity:
+        deliveries = deliveries.filter(bulletin__severity=severity)
+    is_read = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
+    return (deliveries.defer("bulletin__body", "bulletin__body_html", "bulletin__summary")
+            .annotate(is_read=is_read).order_by("is_read", "-bulletin__published_at", "-pk"))
 
 
 def unread_count(user) -> int:
-    return Delivery.objects.filter(user=user, read_at__isnull=True, bulletin__published_at__isnull=False).count()
+    return Delivery.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def delivery_for(user, bulletin: Bulletin) -> Delivery | None:
@@ -60,38 +80,24 @@ def successor_for(user, bulletin: Bulletin) -> Bulletin | None:
     return visible_bulletins(user).filter(supersedes=bulletin).first()
 
 
-def replay_for(user, cursor: tuple[datetime, int], *, not_before: datetime) -> list[dict[str, Any]]:
-    """Payloads of the bulletins ``user`` may read now that were published after ``cursor``, oldest first, at
-    most REPLAY_LIMIT. Nothing published before ``not_before`` (a socket asks only for what it can have
-    missed: the live consumer's replay window): an older cursor is read as ``not_before``.
+def replay_for(user, cursor: int, *, not_before: datetime) -> list[dict[str, Any]]:
+    """Payloads of the bulletins ``user`` may read now that come after ``cursor`` in the stream (sequence
+    order: commit order), oldest first, at most REPLAY_LIMIT. Nothing published before ``not_before`` (a socket
+    asks only for what it can have missed: the live consumer's replay window).
 
     One query whatever the number (with the user's roles already loaded, as a live socket has them): the
     payload's columns only, the summary stored at save, no per-bulletin rendering."""
-    published_at, bulletin_id = max(cursor, (not_before, 0))
-    after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
     bulletins = (
-        visible_bulletins(user).published().filter(after).only(*PAYLOAD_FIELDS)
-        .order_by("published_at", "pk")[:REPLAY_LIMIT]
+        visible_bulletins(user).published().filter(sequence__gt=cursor, published_at__gte=not_before)
+        .only(*PAYLOAD_FIELDS).order_by("sequence")[:REPLAY_LIMIT]
     )
     return [bulletin_payload(bulletin) for bulletin in bulletins]
 
 
-def missed_before_window(user, cursor: tuple[datetime, int], *, not_before: datetime) -> bool:
-    """Was something the user may read published after ``cursor`` but before ``not_before`` (which a replay
-    leaves to the inbox)? One query, asked only when a cursor is that old."""
-    published_at, bulletin_id = cursor
-    after = Q(published_at__gt=published_at) | Q(published_at=published_at, pk__gt=bulletin_id)
-    return visible_bulletins(user).published().filter(after, published_at__lt=not_before).exists()
-
-
-def latest_cursor_for(user) -> str:
-    """Where a client with no history starts: the newest bulletin published to ``user``, or now if none was,
-    so that even a first-time client replays what it misses while disconnected."""
-    latest = (
-        visible_bulletins(user).published().order_by("-published_at", "-pk").values_list("published_at", "pk")
-        .first()
-    )
-    return make_cursor(*latest) if latest else make_cursor(timezone.now(), 0)
+def missed_before_window(user, cursor: int, *, not_before: datetime) -> bool:
+    """Did something the user may read come after ``cursor`` but before ``not_before`` (which a replay leaves
+    to the inbox)? One query on the sequence index."""
+    return visible_bulletins(user).published().filter(sequence__gt=cursor, published_at__lt=not_before).exists()
 
 
 # Officers ----------------------------------------------------------------------------------------------------

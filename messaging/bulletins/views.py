@@ -68,7 +68,14 @@ class InboxView(MemberRequiredMixin, ListView):
         kind, severity = self.request.GET.get("kind", ""), self.request.GET.get("severity", "")
         self.kind = kind if kind in Bulletin.Kind.values else ""
         self.severity = severity if severity in Bulletin.Severity.values else ""
-        return selectors.inbox_for(self.request.user, kind=self.kind, severity=self.severity)
+        return selectors.inbox_keys(self.request.user, kind=self.kind, severity=self.severity)
+
+    def paginate_queryset(self, queryset, page_size):
+        # Paginate the ids (inbox_keys), then read the page's deliveries and bulletins whole.
+        paginator, page, keys, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = list(selectors.inbox_for(self.request.user, kind=self.kind, severity=self.severity,
+                                                    page_keys=keys))
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,0 +1,33 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from common.text import PIPELINE_VERSION, recook
+from messaging.board.models import Post, PostRevision, ProposedEdit
+from messaging.bulletins.models import Bulletin, Feedback
+
+# Everything whose Markdown is stored with its HTML (common.text.cook_on_save).
+COOKED_MODELS = (Post, PostRevision, ProposedEdit, Bulletin, Feedback)
+
+
+class Command(BaseCommand):
+    help = (
+        "Render again the stored HTML of posts, their earlier versions, proposed edits, bulletins (incident "
+        "updates too) and bulletin feedback that an older version of the text pipeline made "
+        "(body_html_version below common.text.PIPELINE_VERSION), in batches by primary key; run it after "
+        "deploying a change that bumps PIPELINE_VERSION. Rows already current are left alone, unless --all. "
+        "Safe to run while the portal is up (each batch locks only its own rows) and to run again after an "
+        "interruption: it goes on from what is still outdated."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--all", action="store_true", dest="everything",
+                            help="Render every row again, current or not.")
+        parser.add_argument("--batch-size", type=int, default=1000, help="Rows per batch (default 1000).")
+
+    def handle(self, *args, everything: bool, batch_size: int, **options) -> None:
+        for model in COOKED_MODELS:
+            started = time.monotonic()
+            count = recook(model._base_manager.all(), batch_size=batch_size, everything=everything)
+            self.stdout.write(f"{model._meta.label}: {count} rendered with pipeline version {PIPELINE_VERSION} "
+                              f"in {time.monotonic() - started:.1f} s")
