@@ -12,13 +12,19 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from hub.routing import websocket_urlpatterns  # noqa: E402
-from hub.websockets import SameOriginValidator, let_daphne_send_standard_close_codes  # noqa: E402
+from hub.websockets import (  # noqa: E402
+    FrameWriterMiddleware,
+    SameOriginValidator,
+    let_autobahn_format_its_configuration_only_when_logged,
+    let_daphne_send_standard_close_codes,
+)
 
 let_daphne_send_standard_close_codes()
+let_autobahn_format_its_configuration_only_when_logged()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": FrameWriterMiddleware(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     # Client addresses from X-Forwarded-For only behind a proxy that overwrites it (PROXY_HEADERS=true):
     # otherwise anyone could choose the address that rate limits and the audit log see.
     proxy = ["--proxy-headers"] if os.environ.get("PROXY_HEADERS", "").lower() in {"1", "true", "yes"} else []
-    command = [sys.executable, "-m", "daphne", "--fd", str(fd), *proxy, "hub.asgi:application"]
+    # After a restart every open page reconnects at once: at daphne's default of 5 s, handshakes queued behind
+    # thousands of others were dropped (bench/live_many.py). 30 s still ends a stalled one.
+    command = [sys.executable, "-m", "daphne", "--fd", str(fd), "--websocket_connect_timeout", "30", *proxy,
+               "hub.asgi:application"]
     supervisor = Supervisor(command, fd, args.processes, max_deaths=args.max_deaths, within=args.within)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)

@@ -197,6 +197,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                           "OPTIONS": {"MAX_ENTRIES": 200_000}}}
 
+# How often each server process asks the database where the live stream stands (messaging/bulletins/stream.py):
+# the longest a bulletin whose push was lost (Redis down, a publisher killed after commit) waits for its sockets.
+LIVE_STREAM_POLL_SECONDS = float(os.environ.get("LIVE_STREAM_POLL_SECONDS", "2"))
+
 # Background tasks: run at once by default; a database queue served by `manage.py db_worker` in production.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DATABASE_URL else "immediate")
 TASKS = {

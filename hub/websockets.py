@@ -1,11 +1,14 @@
 """The WebSocket side of the ASGI server: which pages may open a socket (the Origin check), and the close codes
 daphne lets through. Imported by ``hub.asgi`` once Django is set up."""
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import is_same_domain, split_domain_port, validate_host
+
+from common.frames import FRAME_WRITER
 
 Origin = tuple[str, str, int]  # scheme, host, port (the default port made explicit)
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -102,3 +105,63 @@ def let_daphne_send_standard_close_codes() -> None:
 
     server_close.sends_standard_codes = True
     WebSocketProtocol.serverClose = server_close
+
+
+class FrameWriterMiddleware:
+    """Under daphne, give each WebSocket scope a ``common.frames.FRAME_WRITER``: the live stream writes the one
+    frame it built for a bulletin straight to each socket's connection. Through ASGI every socket's copy was
+    framed again by autobahn (which also formats debug-log strings on every send, logging on or off) after
+    passing the session middleware's and daphne's checks: 85 us a socket, now a fifth of that. Under any other
+    server (the test communicator) the scope has no writer and the consumer sends through ASGI."""
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            protocol = _daphne_protocol(send)
+            if protocol is not None:
+                scope = {**scope, FRAME_WRITER: partial(_write_frame, protocol)}
+        return await self.application(scope, receive, send)
+
+
+def _daphne_protocol(send):
+    """The connection behind daphne's ``send`` (``partial(server.handle_reply, protocol)``), or None."""
+    try:
+        from daphne.server import Server
+    except ImportError:
+        return None
+    if isinstance(send, partial) and isinstance(getattr(send.func, "__self__", None), Server) and send.args:
+        return send.args[0]
+    return None
+
+
+def _write_frame(protocol, frame: bytes) -> bool:
+    # autobahn's own sendMessage ends the same way (sendData -> transport.write), in the same order as every
+    # other frame of the connection; a socket that is closing or closed gets nothing.
+    if protocol.state != protocol.STATE_OPEN:
+        return False
+    protocol.transport.write(frame)
+    return True
+
+
+def let_autobahn_format_its_configuration_only_when_logged() -> None:
+    """autobahn pretty-prints its whole configuration for a debug line on every new connection, whether debug
+    logging is on or not: a tenth of what a WebSocket connect cost daphne (profiled under bench/live_many.py).
+    Its module's ``pformat`` now formats only when autobahn logs at debug level (its only other use, tracked
+    timings, is debug output too)."""
+    try:
+        import txaio
+        from autobahn.websocket import protocol
+    except ImportError:
+        return
+    from pprint import pformat
+
+    def pformat_when_debugging(value, *args, **kwargs) -> str:
+        try:
+            debugging = txaio.get_global_log_level() in {"debug", "trace"}
+        except RuntimeError:  # txaio has no framework yet: nothing of autobahn's is running
+            debugging = False
+        return pformat(value, *args, **kwargs) if debugging else "(formatted only when autobahn logs debug lines)"
+
+    protocol.pformat = pformat_when_debugging

@@ -33,22 +33,22 @@
     }[state]}`;
   }
 
+  // Cursors are a bulletin's place in the stream, a whole number in commit order (as a string: it may pass 2^53).
+  function isCursor(cursor) {
+    return typeof cursor === "string" && /^[0-9]{1,19}$/.test(cursor);
+  }
+
   function lastCursor() {
-    return window.localStorage.getItem(STORAGE_KEY);
+    const cursor = window.localStorage.getItem(STORAGE_KEY);
+    return isCursor(cursor) ? cursor : null; // an older portal's "<time>:<id>" cursor: start again from hello
   }
 
   function remember(cursor) {
-    // Cursors are "<microseconds>:<id>"; keep the newest one seen.
+    if (!isCursor(cursor)) return;
     const current = lastCursor();
-    if (!current || compareCursors(cursor, current) > 0) {
+    if (!current || BigInt(cursor) > BigInt(current)) {
       window.localStorage.setItem(STORAGE_KEY, cursor);
     }
-  }
-
-  function compareCursors(a, b) {
-    const [ta, ia] = a.split(":").map(Number);
-    const [tb, ib] = b.split(":").map(Number);
-    return ta !== tb ? ta - tb : ia - ib;
   }
 
   function bumpUnread() {

@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections import deque
 from datetime import timedelta
 
@@ -13,9 +14,11 @@ from django.utils import timezone
 
 from accounts import mfa, roles
 from accounts.sessions import open_session, session_is_valid
+from common.frames import FRAME_WRITER
 from messaging.bulletins import permissions, selectors, transport
-from messaging.bulletins.audience import NOBODY, Audience, Reach, reach_of
-from messaging.bulletins.payloads import parse_cursor
+from messaging.bulletins.audience import NOBODY, Reach, reach_of
+from messaging.bulletins.payloads import make_cursor, parse_cursor
+from messaging.bulletins.stream import ProcessStream, current_position, process_stream
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +44,23 @@ REPLAY_PERIOD = 60.0
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
-    live_groups: list[str]
+    # No channel of its own (channels makes none when the alias names no layer): the process's stream hands the
+    # socket its bulletins and the notices about its user (stream.py), which spares a subscription, a queue and
+    # a task per socket.
+    channel_layer_alias = None
     reach: Reach = NOBODY
     slot: str | None = None
     lease_renewal: asyncio.Task | None = None
+    stream: ProcessStream | None = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         # The session this socket was opened with: logging it out, signing it out from another session, or a
         # password change that ends it, closes the socket too (live.session_ended, live.refresh).
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        self.live_groups = []
-        self.sent_ids: deque[int] = deque(maxlen=RECENT_IDS)
+        self.holder = uuid.uuid4().hex  # names this socket's place in the cache
+        self.sent_ids: set[int] = set()
+        self.sent_order: deque[int] = deque()
         self.replay_times: deque[float] = deque(maxlen=MAX_REPLAYS)
         self.replay_not_before = timezone.now() - REPLAY_WINDOW
         # Accept first: a close code can only be sent on an open socket, and the client needs it to tell
@@ -62,16 +70,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # The place before any database work: a user opening sockets in a loop costs a cache lookup each.
-        self.slot = await transport.take_socket_slot(self.user.pk, self.channel_name)
+        self.slot = await transport.take_socket_slot(self.user.pk, self.holder)
         if self.slot is None:
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         self.lease_renewal = asyncio.create_task(self.renew_lease())
+        # In the stream before reading its access (a notice sent meanwhile is heard) and before reading where the
+        # stream stands (whatever comes after that point reaches this socket live; before it, the client's replay).
+        # Until its access is read, its reach is nobody's: it receives nothing.
+        self.stream = process_stream()
+        await self.stream.join(self)
         if not await self.refresh_access():
             await self.close_for_access()
             return
-        cursor = await database_sync_to_async(selectors.latest_cursor_for)(self.user)
-        await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": cursor})
+        position = await database_sync_to_async(current_position)()
+        await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": make_cursor(position)})
 
     async def __call__(self, scope, receive, send) -> None:
         """Run the socket; whatever ends it, give its place back. disconnect() runs only when the client goes:
@@ -99,27 +112,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.lease_renewal is not None:
             self.lease_renewal.cancel()
             self.lease_renewal = None
-        groups, self.live_groups = getattr(self, "live_groups", []), []
+        if self.stream is not None:
+            self.stream.leave(self)
+            self.stream = None
         self.reach = NOBODY
-        try:
-            for group in groups:
-                await self.channel_layer.group_discard(group, self.channel_name)
-        finally:
-            if self.slot is not None:
-                slot, self.slot = self.slot, None
-                await transport.release_socket_slot(slot, self.channel_name)
+        if self.slot is not None:
+            slot, self.slot = self.slot, None
+            await transport.release_socket_slot(slot, self.holder)
 
     async def renew_lease(self) -> None:
         """Keep this socket's place held while it is open (places are leases: see transport)."""
         while True:
             await asyncio.sleep(transport.SOCKET_LEASE_SECONDS / 3)
             try:
-                if self.slot is None or await transport.renew_socket_slot(self.slot, self.channel_name):
+                if self.slot is None or await transport.renew_socket_slot(self.slot, self.holder):
                     continue
                 # The lease lapsed (a stalled process, a cache restart) and another socket of the user took the
                 # place meanwhile: take a free one, or, if the user now has all theirs, give way.
                 logger.warning("A live socket lost its place to another; taking a new one")
-                self.slot = await transport.take_socket_slot(self.user.pk, self.channel_name)
+                self.slot = await transport.take_socket_slot(self.user.pk, self.holder)
                 if self.slot is None:
                     self.lease_renewal = None  # this task ends here: close() must not cancel it mid-close
                     await self.close(code=CLOSE_TOO_MANY_SOCKETS)
@@ -143,16 +154,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return reach_of(user) if permissions.can_read_bulletins(user) else None
 
     async def refresh_access(self) -> bool:
-        """(Re)read the user's reach and move the socket into exactly the right groups."""
+        """(Re)read the user's reach: what the stream hands this socket from now on. False: close it."""
         reach = await self._load_reach()
         self.reach = reach or NOBODY
-        wanted = transport.socket_groups(self.user.pk, reach) if reach is not None else []
-        for group in set(self.live_groups) - set(wanted):  # out of every group before a close
-            await self.channel_layer.group_discard(group, self.channel_name)
-        for group in set(wanted) - set(self.live_groups):
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.live_groups = wanted
-        return bool(wanted)
+        return reach is not None
 
     async def close_for_access(self) -> None:
         """Closed because access was refused: 4401 if the session is gone (log in again), else 4403."""
@@ -211,41 +216,54 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "replayed", "count": len(payloads), "complete": complete})
 
     @database_sync_to_async
-    def _replay(self, cursor: tuple) -> tuple[list[dict], bool]:
+    def _replay(self, cursor: int) -> tuple[list[dict], bool]:
         payloads = selectors.replay_for(self.user, cursor, not_before=self.replay_not_before)
         if len(payloads) == selectors.REPLAY_LIMIT:
             return payloads, False
-        clamped = cursor < (self.replay_not_before, 0)
-        return payloads, not (clamped and selectors.missed_before_window(
-            self.user, cursor, not_before=self.replay_not_before))
+        return payloads, not selectors.missed_before_window(self.user, cursor, not_before=self.replay_not_before)
 
-    # Channel layer -> server ----------------------------------------------------------------------------------
+    # The stream -> server ------------------------------------------------------------------------------------
 
-    async def live_bulletin(self, event: dict) -> None:
-        if self.reach.receives(Audience.from_message(event["audience"])):
-            await self.send_bulletin(event["bulletin"])
-
-    async def live_refresh(self, event: dict) -> None:
-        """Something that decides the user's access changed (memberships, roles, organisation, its premises,
-        password, activation): re-read it, move groups, close if no longer allowed."""
+    async def hear(self, notice: dict) -> None:
+        """A notice about this socket's user (transport.notify_user), handed over by the stream."""
         if self.slot is None:
             return  # already closing
-        if not await self.refresh_access():
+        if notice["notice"] == "live.session_ended":
+            # One session of the user ended (logged out, or signed out from another session): close the sockets
+            # that session opened.
+            if self.session_key and notice.get("session_key") == self.session_key:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+        elif not await self.refresh_access():
+            # live.refresh: something that decides the user's access changed (memberships, roles, organisation,
+            # its premises, password, activation): re-read it, close if no longer allowed.
             await self.close_for_access()
-
-    async def live_session_ended(self, event: dict) -> None:
-        """One session of the user ended (logged out, or signed out from another session): close the sockets
-        that session opened."""
-        if self.session_key and event.get("session_key") == self.session_key:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
 
     # Server -> client -----------------------------------------------------------------------------------------
 
+    def first_time(self, bulletin_id: int) -> bool:
+        """True the first time a bulletin is offered to this socket (a replay and the stream may both offer it):
+        each bulletin goes out once."""
+        if bulletin_id in self.sent_ids:
+            return False
+        if len(self.sent_order) == RECENT_IDS:
+            self.sent_ids.discard(self.sent_order.popleft())
+        self.sent_order.append(bulletin_id)
+        self.sent_ids.add(bulletin_id)
+        return True
+
     async def send_bulletin(self, payload: dict) -> None:
-        if payload["id"] in self.sent_ids:
+        if self.first_time(payload["id"]):
+            await self.send_json(payload)
+
+    async def send_stream_text(self, bulletin_id: int, text: str, frame: bytes) -> None:
+        """From the process's stream: the payload already encoded and framed, the same for every socket."""
+        if self.slot is None or not self.first_time(bulletin_id):
             return
-        self.sent_ids.append(payload["id"])
-        await self.send_json(payload)
+        write_frame = self.scope.get(FRAME_WRITER)
+        if write_frame is None:
+            await self.base_send({"type": "websocket.send", "text": text})
+        else:
+            write_frame(frame)
 
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content))

@@ -1,32 +1,29 @@
 """What a live socket sends the browser about a bulletin, and the cursor that orders the stream."""
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from messaging.bulletins.models import Bulletin
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Bulletin.sequence reaches 2**63 - 1 at most: 19 digits.
+MAX_CURSOR_DIGITS = 19
 
 
-def make_cursor(published_at: datetime, bulletin_id: int) -> str:
-    """An opaque, ordered position in the stream of published bulletins: "<microseconds since 1970>:<id>",
-    exact integers, so that replay asks for precisely what came after it."""
-    return f"{(published_at - _EPOCH) // timedelta(microseconds=1)}:{bulletin_id}"
+def make_cursor(sequence: int) -> str:
+    """An opaque, ordered position in the stream of published bulletins: the bulletin's sequence number (commit
+    order, see services.publish_bulletin), so that a replay asks for precisely what came after it."""
+    return str(sequence)
 
 
-def parse_cursor(cursor: Any) -> tuple[datetime, int] | None:
-    """The position a client sent back, or None when it is not one of ours."""
-    if not isinstance(cursor, str) or len(cursor) > 40:
+def parse_cursor(cursor: Any) -> int | None:
+    """The position a client sent back, or None when it is not one of ours (an older client's "<time>:<id>"
+    cursor included: live.js drops those and starts again from the hello)."""
+    if not isinstance(cursor, str) or not cursor.isascii() or not cursor.isdigit() or len(cursor) > MAX_CURSOR_DIGITS:
         return None
-    try:
-        micros, bulletin_id = (int(part) for part in cursor.split(":"))
-        return _EPOCH + timedelta(microseconds=micros), bulletin_id
-    except (ValueError, OverflowError):
-        return None
+    return int(cursor)
 
 
 # The columns bulletin_payload reads: a replay loads these and nothing else (not the body, up to 20 kB each).
-PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "published_at", "summary")
+PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "published_at", "summary", "sequence")
 
 
 def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
@@ -35,7 +32,7 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
     payload = {
         "type": "bulletin",
         "id": bulletin.pk,
-        "cursor": make_cursor(bulletin.published_at, bulletin.pk),
+        "cursor": make_cursor(bulletin.sequence),
         "title": bulletin.title,
         "url": bulletin.get_absolute_url(),
         "severity": bulletin.severity,

@@ -28,7 +28,7 @@ ACCESS_FIELDS = frozenset({"is_active", "is_superuser", "is_staff", "organisatio
 def _refresh_after_commit(user_ids: Iterable[int]) -> None:
     """Their sockets re-check once the change is visible to them, i.e. after it commits."""
     for user_id in user_ids:
-        transaction.on_commit(lambda user_id=user_id: notify_user(user_id))
+        transaction.on_commit(lambda user_id=user_id: notify_user(user_id), robust=True)
 
 
 @receiver(user_logged_out, dispatch_uid="live.logged_out")
@@ -66,7 +66,7 @@ def on_user_session_ended(sender, instance: UserSession, **kwargs) -> None:
     """allauth.usersessions ends a session by deleting its row ("Sign out other sessions", or a session found
     already gone): close the sockets that session opened, as logging out does."""
     user_id, session_key = instance.user_id, instance.session_key
-    transaction.on_commit(lambda: notify_user(user_id, "live.session_ended", session_key=session_key))
+    transaction.on_commit(lambda: notify_user(user_id, "live.session_ended", session_key=session_key), robust=True)
 
 
 @receiver(audience_changed, dispatch_uid="live.audience_changed")

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.backends.immediate import ImmediateBackend
 
 from audit.services import record
 from common.actions import ActionRefused
 from messaging.bulletins.audience import Audience, recipients
-from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
+from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, LiveStream
 from messaging.bulletins.selectors import delivery_for
 from messaging.bulletins.tasks import send_bulletin_emails
 from messaging.bulletins.transport import broadcast_bulletin
@@ -95,13 +96,33 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
         Bulletin.objects.filter(pk=bulletin.supersedes_id).update(status=Bulletin.Status.SUPERSEDED)
         record(by, "bulletin.supersede", bulletin.supersedes, superseded_by=bulletin.pk)
     record(by, "bulletin.publish", bulletin, recipients=len(recipient_ids))
-    transaction.on_commit(lambda: _after_publish(bulletin.pk))
+    _enqueue_with_this_transaction(send_bulletin_emails, bulletin.pk)
+    # Last, so that the stream's lock is held for as short a time as possible.
+    bulletin.sequence = _next_sequence()
+    bulletin.save(update_fields=["sequence"])
+    transaction.on_commit(lambda: broadcast_bulletin(bulletin.pk))
     return len(recipient_ids)
 
 
-def _after_publish(bulletin_id: int) -> None:
-    send_bulletin_emails.enqueue(bulletin_id)
-    broadcast_bulletin(bulletin_id)
+def _next_sequence() -> int:
+    """The bulletin's number in the live stream. The row lock is held until this transaction commits, so a
+    second publish waits here for the first one's commit: numbers follow commit order, and whoever can read
+    number n can read every number below it (stream.py relies on it to tell a missing bulletin from a
+    bulletin not yet committed)."""
+    stream, _ = LiveStream.objects.select_for_update().get_or_create(pk=1)  # made by a migration; tests flush it
+    stream.last_sequence += 1
+    stream.save(update_fields=["last_sequence"])
+    return stream.last_sequence
+
+
+def _enqueue_with_this_transaction(task, *args) -> None:
+    """A database queue takes the task in this transaction: committed with the publish or not at all, so that
+    no crash after the commit can leave a bulletin without its e-mail fan-out. A backend that runs tasks at
+    once (the embedded default) would run it before the commit: there it waits for the commit."""
+    if isinstance(task.get_backend(), ImmediateBackend):
+        transaction.on_commit(lambda: task.enqueue(*args))
+    else:
+        task.enqueue(*args)
 
 
 @transaction.atomic

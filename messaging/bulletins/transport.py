@@ -1,66 +1,45 @@
 """Live push of published bulletins to members' browsers over the channel layer.
 
 How a bulletin reaches a browser:
-- every live socket (``consumers.LiveConsumer``) joins one group per approved sector of its user
-  (``live.sector.<id>``), the ``live.everyone`` group (members), ``live.officers`` (officers) and its own
-  ``live.user.<id>`` group: ``socket_groups``;
-- after the publishing transaction commits, ``broadcast_bulletin`` sends ONE message per targeted group
-  (at most ~25 sectors), never one per recipient, so publishing to 10,000 members costs a handful of sends;
-- the message carries the payload (``payloads.bulletin_payload``) and the bulletin's ``audience.Audience``; each
-  consumer checks it against its user's ``audience.Reach`` (the same rule that chose the Delivery rows) before
-  anything goes to the browser, and drops an id it has already sent (a member in two targeted sectors gets it
-  once);
-- every payload has a ``cursor`` (published time + id, ordered); a client that reconnects sends the last one it
-  saw and ``selectors.replay_for`` returns what it missed, in order;
-- anything that changes a user's access sends ``live.refresh`` (or ``live.session_ended``) to the user's group
-  (``receivers``), and their sockets re-check or close;
+- after the publishing transaction commits, ``broadcast_bulletin`` sends ONE message to ``stream.STREAM_GROUP``,
+  whatever the audience: each server process holds one subscription to it (``stream.ProcessStream``), encodes
+  the payload once, and hands it to each of its sockets whose user's ``audience.Reach`` receives the bulletin's
+  ``audience.Audience`` (the same rule that chose the Delivery rows);
+- every bulletin carries its place in the stream (``Bulletin.sequence``, in commit order): a process that sees
+  a number skipped reads the missing ones from the database, and asks the database where the stream stands every
+  few seconds, so that a push lost on the way (Redis down, a publisher killed after its commit) is still
+  delivered; a client that reconnects sends the last number it saw and ``selectors.replay_for`` returns what
+  it missed, in order;
+- anything that changes a user's access sends a notice down the same stream (``notify_user``: ``live.refresh``,
+  or ``live.session_ended``; see ``receivers``), and that user's sockets re-check or close before the stream
+  dispatches anything sent after it;
+- nothing here raises into the request that caused it: a notice the channel layer refuses (Redis down) is
+  logged and sent again by a background task until it goes through (``resend_notice``);
 - each socket holds one of its user's MAX_SOCKETS_PER_USER places (``take_socket_slot``), counted in the cache
   so that the cap holds across daphne processes.
 """
 
 import asyncio
+import logging
 import threading
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import timezone
+from django_tasks import task
 
-from messaging.bulletins.audience import Audience, Reach
 from messaging.bulletins.models import Bulletin
-from messaging.bulletins.payloads import bulletin_payload
+from messaging.bulletins.stream import STREAM_GROUP, stream_message
 
-EVERYONE_GROUP = "live.everyone"
-OFFICERS_GROUP = "live.officers"
-
-
-def sector_group(sector_id: int) -> str:
-    return f"live.sector.{sector_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"live.user.{user_id}"
-
-
-def socket_groups(user_id: int, reach: Reach) -> list[str]:
-    """The groups a socket of this user belongs in: enough to hear every bulletin its reach may receive."""
-    groups = [user_group(user_id)]
-    if reach.is_officer:
-        groups.append(OFFICERS_GROUP)
-    if reach.sector_ids:
-        groups.append(EVERYONE_GROUP)
-        groups += [sector_group(pk) for pk in sorted(reach.sector_ids)]
-    return groups
-
-
-def audience_groups(audience: Audience) -> list[str]:
-    """The groups a bulletin is sent to: officers, and everyone or each targeted sector."""
-    if audience.everyone:
-        return [OFFICERS_GROUP, EVERYONE_GROUP]
-    return [OFFICERS_GROUP, *(sector_group(pk) for pk in sorted(audience.sector_ids))]
+logger = logging.getLogger(__name__)
 
 
 def group_send(group: str, message: dict) -> None:
-    """Send to a group from sync code: views, tasks and signal receivers."""
+    """Send to a group from sync code: views, tasks and signal receivers. Raises what the layer raises."""
     send = async_to_sync(get_channel_layer().group_send)
     try:
         asyncio.get_running_loop()
@@ -69,23 +48,73 @@ def group_send(group: str, message: dict) -> None:
         return
     # Sync code running in an event loop's thread (an async caller; Playwright's loop in the browser tests)
     # cannot block on the layer here: hand the send to a short-lived thread.
-    worker = threading.Thread(target=send, args=(group, message))
+    failure = []
+
+    def send_in_thread() -> None:
+        try:
+            send(group, message)
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=send_in_thread)
     worker.start()
     worker.join()
+    if failure:
+        raise failure[0]
 
 
 def broadcast_bulletin(bulletin_id: int) -> None:
-    """Send a just-published bulletin to the groups it targets. Call only after the publish has committed."""
-    bulletin = Bulletin.objects.prefetch_related("sectors", "boroughs").get(pk=bulletin_id)
-    audience = Audience.of(bulletin)
-    message = {"type": "live.bulletin", "bulletin": bulletin_payload(bulletin), "audience": audience.as_message()}
-    for group in audience_groups(audience):
-        group_send(group, message)
+    """Push a just-published bulletin to every server process. Call only after the publish has committed.
+    Never raises: a push that fails is caught up by every process's stream from the database (``stream``)."""
+    try:
+        bulletin = Bulletin.objects.prefetch_related("sectors", "boroughs").get(pk=bulletin_id)
+        group_send(STREAM_GROUP, stream_message(bulletin))
+    except Exception:
+        logger.warning("Live push of bulletin %s failed; the servers' streams will catch it up", bulletin_id,
+                       exc_info=True)
 
 
 def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> None:
-    """Tell every open socket of one user something: ``live.refresh`` (re-check your access) by default."""
-    group_send(user_group(user_id), {"type": message_type, **fields})
+    """Tell every open socket of one user something: ``live.refresh`` (re-check your access) by default.
+    Never raises: if the channel layer refuses it, a background task sends it again until it goes through."""
+    message = {"type": "live.notice", "notice": message_type, "user_id": user_id, **fields}
+    try:
+        group_send(STREAM_GROUP, message)
+    except Exception:
+        logger.warning("Live notice %s to user %s failed; queued to send again", message_type, user_id,
+                       exc_info=True)
+        _send_again_later(user_id, message, attempt=1)
+
+
+# How long a refused notice waits before each new try (then every RESEND_DELAYS[-1] seconds, up to RESEND_ATTEMPTS
+# tries: a day of Redis outage). The socket a notice was for may have closed meanwhile: a late refresh is harmless.
+RESEND_DELAYS = (2, 5, 15, 60)
+RESEND_ATTEMPTS = 1500
+
+
+def _send_again_later(user_id: int, message: dict, *, attempt: int) -> None:
+    if attempt > RESEND_ATTEMPTS or not resend_notice.get_backend().supports_defer:
+        # Without a deferring queue (the embedded default runs tasks at once, on the in-memory layer that does
+        # not refuse) there is nowhere to wait; the log says what was lost.
+        logger.error("Live notice %s to user %s given up after %s tries", message["notice"], user_id, attempt - 1)
+        return
+    delay = RESEND_DELAYS[min(attempt, len(RESEND_DELAYS)) - 1]
+    try:
+        resend_notice.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(user_id, message, attempt)
+    except Exception:  # the task queue (the database) is down too: the log says what was lost
+        logger.exception("Could not queue live notice %s to user %s", message["notice"], user_id)
+
+
+@task()
+def resend_notice(user_id: int, message: dict, attempt: int) -> bool:
+    """Send a notice the channel layer refused earlier; if it refuses again, queue another try."""
+    try:
+        group_send(STREAM_GROUP, message)
+    except Exception:
+        logger.warning("Live notice %s to user %s refused again (try %s)", message["notice"], user_id, attempt)
+        _send_again_later(user_id, message, attempt=attempt + 1)
+        return False
+    return True
 
 
 # Sockets per user ------------------------------------------------------------------------------------------------
@@ -107,6 +136,24 @@ def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> N
 MAX_SOCKETS_PER_USER = 10
 SOCKET_LEASE_SECONDS = 90
 
+_place_store = None
+
+
+def place_store():
+    """The cache that holds the places: one client for the whole process. Django's ``cache`` gives each async
+    context its own client, i.e. each socket its own Redis connection: at 10,000 sockets Redis refused clients."""
+    global _place_store
+    if _place_store is None:
+        _place_store = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _place_store
+
+
+@receiver(setting_changed, dispatch_uid="live.place_store")
+def _forget_place_store(setting: str, **kwargs) -> None:
+    global _place_store
+    if setting == "CACHES":
+        _place_store = None
+
 
 def socket_slot_keys(user_id: int) -> list[str]:
     return [f"live.socket.{user_id}.{n}" for n in range(MAX_SOCKETS_PER_USER)]
@@ -115,9 +162,9 @@ def socket_slot_keys(user_id: int) -> list[str]:
 async def take_socket_slot(user_id: int, holder: str) -> str | None:
     """Take a free place for a socket of this user (``holder``: its channel name); None when all are held."""
     keys = socket_slot_keys(user_id)
-    held = await cache.aget_many(keys)
+    held = await place_store().aget_many(keys)
     for key in keys:
-        if key not in held and await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS):
+        if key not in held and await place_store().aadd(key, holder, timeout=SOCKET_LEASE_SECONDS):
             return key
     return None
 
@@ -125,15 +172,15 @@ async def take_socket_slot(user_id: int, holder: str) -> str | None:
 async def renew_socket_slot(key: str, holder: str) -> bool:
     """Extend this socket's lease on its place, or take the place again if it lapsed meanwhile (a stalled
     process, a cache restart). False if another socket holds it now: the caller has no place any more."""
-    current = await cache.aget(key)
-    if current == holder and await cache.atouch(key, timeout=SOCKET_LEASE_SECONDS):
+    current = await place_store().aget(key)
+    if current == holder and await place_store().atouch(key, timeout=SOCKET_LEASE_SECONDS):
         return True
     if current is not None and current != holder:
         return False
-    return await cache.aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
+    return await place_store().aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
 
 
 async def release_socket_slot(key: str, holder: str) -> None:
     """Give the place back, if it is still this socket's (a lapsed lease may belong to another one now)."""
-    if await cache.aget(key) == holder:
-        await cache.adelete(key)
+    if await place_store().aget(key) == holder:
+        await place_store().adelete(key)

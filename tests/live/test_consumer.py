@@ -137,7 +137,7 @@ async def test_replay_after_reconnect_returns_missed_bulletins_in_order_once(sec
     first = await sync_to_async(publish)(title="Before", sectors=[retail])
     socket = await connect(member)
     cursor = (await hello(socket))["cursor"]
-    assert cursor == make_cursor(first.published_at, first.pk)
+    assert cursor == make_cursor(first.sequence)
     await socket.disconnect()
 
     # The laptop sleeps through three updates.
@@ -165,7 +165,7 @@ async def test_replay_never_includes_bulletins_addressed_to_others(sectors):
     await sync_to_async(publish)(title="For banks", sectors=[banking])
     socket = await connect(member)
     await hello(socket)
-    await socket.send_json_to({"type": "replay", "since": make_cursor(start.published_at, start.pk)})
+    await socket.send_json_to({"type": "replay", "since": make_cursor(start.sequence)})
     assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0, "complete": True}
     await socket.disconnect()
 

@@ -116,7 +116,7 @@ async def test_replay_rechecks_access_so_a_revoked_officer_gets_nothing(retail):
     socket = await connect(officer)
     await hello(socket)
     await sync_to_async(lambda: officer.groups.through.objects.filter(user_id=officer.pk).delete())()
-    await socket.send_json_to({"type": "replay", "since": "0:0"})
+    await socket.send_json_to({"type": "replay", "since": "0"})
     await assert_closed_with(socket, CLOSE_FORBIDDEN)
 
 
@@ -128,7 +128,7 @@ async def test_replay_from_cursor_zero_returns_only_the_recent_window_not_the_wh
     await sync_to_async(_backdate)(recent, timedelta(hours=3))
     socket = await connect(member)
     await hello(socket)
-    await socket.send_json_to({"type": "replay", "since": "0:0"})
+    await socket.send_json_to({"type": "replay", "since": "0"})
     message = await socket.receive_json_from(timeout=3)
     assert (message["type"], message["id"]) == ("bulletin", recent.pk)
     done = await socket.receive_json_from(timeout=3)
@@ -143,7 +143,7 @@ async def test_replay_for_an_officer_is_bounded_too(retail):
         await sync_to_async(_backdate)(await sync_to_async(publish)(title=f"{age} ago", sectors=[retail]), age)
     socket = await connect(officer)
     await hello(socket)
-    await socket.send_json_to({"type": "replay", "since": "0:0"})
+    await socket.send_json_to({"type": "replay", "since": "0"})
     assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0, "complete": False}
     await socket.disconnect()
 
@@ -155,7 +155,7 @@ async def test_an_old_cursor_with_nothing_missed_is_complete(retail):
                                           timedelta(days=7))
     socket = await connect(member)
     cursor = (await hello(socket))["cursor"]
-    assert cursor == make_cursor(last.published_at, last.pk)
+    assert cursor == make_cursor(last.sequence)
     await socket.send_json_to({"type": "replay", "since": cursor})
     assert await socket.receive_json_from(timeout=3) == {"type": "replayed", "count": 0, "complete": True}
     await socket.disconnect()

@@ -10,10 +10,11 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 
+from common.frames import text_frame
 from messaging.bulletins.consumers import CLOSE_TOO_BIG, MAX_CLIENT_MESSAGE
 from sectors.models import Sector
 from tests.factories import member_of
-from tests.live.helpers import full_stack_socket, session_cookie_for
+from tests.live.helpers import full_stack_socket, publish, session_cookie_for
 from tests.live.rawsocket import RawWebSocket
 from tests.processes import BASE_DIR, process_env
 
@@ -97,11 +98,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 def serve_prod(transactional_db):
-    """`python -m hub.serve --processes 1`: the launcher of `make serve-prod`, on the test database."""
+    """`python -m hub.serve --processes 1`: the launcher of `make serve-prod`, on the test database. Its live
+    stream reads the database every half second: a bulletin this test process publishes reaches it whether or
+    not the two share a channel layer (on SQLite each has its own, in memory)."""
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own launcher
         [sys.executable, "-m", "hub.serve", "--processes", "1", "--port", str(port)], cwd=BASE_DIR,
-        env=process_env(TASKS_BACKEND="immediate"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=process_env(TASKS_BACKEND="immediate", LIVE_STREAM_POLL_SECONDS="0.5"), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -140,3 +144,28 @@ def test_a_3kB_frame_closes_with_1009_on_a_real_daphne(retail, serve_prod):
         assert client.receive_json() == {"type": "pong"}
     finally:
         client.close()
+
+
+@live_db
+def test_bulletins_reach_a_real_daphne_socket_as_well_formed_frames(retail, serve_prod):
+    """Under daphne the stream writes the frame it built once (common.frames) straight to each connection."""
+    member = member_of(retail)
+    client = RawWebSocket(serve_prod, headers={"Origin": f"http://127.0.0.1:{serve_prod}",
+                                               "Cookie": session_cookie_for(member).decode()})
+    try:
+        assert client.receive_json()["type"] == "hello"
+        short = publish(title="Short", body="Road closed.", sectors=[retail])
+        long = publish(title="Long " + "x" * 190, body="Closed " * 100, sectors=[retail])
+        received = [client.receive_json() for _ in range(2)]
+        assert [(m["id"], m["title"]) for m in received] == [(short.pk, short.title), (long.pk, long.title)]
+        client.send_text('{"type": "ping"}')
+        assert client.receive_json() == {"type": "pong"}  # the connection's own frames still line up
+    finally:
+        client.close()
+
+
+def test_a_text_frame_says_its_length_the_way_rfc_6455_does():
+    cases = [(5, b"\x81\x05"), (126, b"\x81\x7e\x00\x7e"), (70000, b"\x81\x7f" + (70000).to_bytes(8, "big"))]
+    for length, header in cases:
+        frame = text_frame("é" * (length // 2) + "x" * (length % 2))
+        assert frame.startswith(header) and len(frame) == len(header) + length

@@ -1,50 +1,66 @@
-"""Which channel-layer groups a socket joins and a bulletin is sent to, and the signal receivers' hookups."""
+"""What crosses the channel layer for a publish, the stream's cursor, and the signal receivers' hookups."""
 
-from datetime import UTC, datetime
+from unittest import mock
 
+import pytest
 from allauth.account.signals import password_changed, password_reset, password_set
 from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from messaging.bulletins import receivers
-from messaging.bulletins.audience import Audience, Reach
+from messaging.bulletins import receivers, transport
 from messaging.bulletins.payloads import make_cursor, parse_cursor
-from messaging.bulletins.transport import (
-    EVERYONE_GROUP,
-    OFFICERS_GROUP,
-    audience_groups,
-    sector_group,
-    socket_groups,
-    user_group,
-)
-from sectors.models import Organisation
+from messaging.bulletins.stream import STREAM_GROUP
+from sectors.models import Organisation, Sector
 from sectors.signals import audience_changed, membership_changed
+from tests.factories import member_of
+from tests.live.helpers import publish
 
 
-def test_a_socket_hears_every_group_a_bulletin_for_it_is_sent_to():
-    member = Reach(is_officer=False, sector_ids=frozenset({3, 1}), borough_ids=frozenset())
-    assert socket_groups(7, member) == [user_group(7), EVERYONE_GROUP, sector_group(1), sector_group(3)]
-    officer = Reach(is_officer=True, sector_ids=frozenset(), borough_ids=frozenset())
-    assert socket_groups(8, officer) == [user_group(8), OFFICERS_GROUP]
-    for audience in [Audience.chosen(everyone=False, sectors=[3, 5]), Audience.chosen(everyone=True)]:
-        sent_to = set(audience_groups(audience))
-        assert OFFICERS_GROUP in sent_to
-        assert member.receives(audience) == bool(sent_to & set(socket_groups(7, member)))
+@pytest.fixture
+def sectors(db):
+    return Sector.objects.get(slug="retail"), Sector.objects.get(slug="banking-and-finance")
 
 
-def test_one_message_per_targeted_group_never_per_recipient():
-    assert audience_groups(Audience.chosen(everyone=True, sectors=[1, 2], boroughs=[4])) == [
-        OFFICERS_GROUP, EVERYONE_GROUP]
-    assert audience_groups(Audience.chosen(everyone=False, sectors=[2, 1])) == [
-        OFFICERS_GROUP, sector_group(1), sector_group(2)]
+@pytest.mark.django_db
+def test_a_publish_sends_one_message_to_the_stream_whatever_its_audience(sectors, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    retail, banking = sectors
+    for _ in range(3):
+        member_of(retail)
+    sent = []
+    monkeypatch.setattr(transport, "group_send", lambda group, message: sent.append((group, message)))
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletin = publish(title="Road closures", sectors=[retail, banking])
+    pushes = [(group, message) for group, message in sent if message["type"] == "live.bulletin"]
+    assert [group for group, _ in pushes] == [STREAM_GROUP]
+    message = pushes[0][1]
+    assert message["sequence"] == bulletin.sequence
+    assert message["bulletin"]["cursor"] == make_cursor(bulletin.sequence)
+    assert message["audience"]["sectors"] == sorted([retail.pk, banking.pk])
+
+
+@pytest.mark.django_db
+def test_publishes_are_numbered_one_after_another(sectors):
+    retail, _ = sectors
+    numbers = [publish(title=f"Update {n}", sectors=[retail]).sequence for n in range(3)]
+    assert numbers[1] == numbers[0] + 1 and numbers[2] == numbers[1] + 1
+
+
+@pytest.mark.django_db
+def test_a_publish_the_channel_layer_refuses_still_succeeds(sectors, django_capture_on_commit_callbacks):
+    retail, _ = sectors
+    refused = mock.Mock(side_effect=ConnectionError("Redis is down"))
+    with mock.patch.object(transport, "group_send", refused), django_capture_on_commit_callbacks(execute=True):
+        bulletin = publish(title="Published anyway", sectors=[retail])
+    assert refused.called
+    assert bulletin.is_published and bulletin.sequence is not None
 
 
 def test_cursors_round_trip_and_refuse_what_is_not_one():
-    published_at = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
-    assert parse_cursor(make_cursor(published_at, 42)) == (published_at, 42)
-    for bad in [None, 12, "", "1:2:3", "x:1", "9" * 41]:
+    assert parse_cursor(make_cursor(42)) == 42
+    for bad in [None, 12, "", "1:2", "x", "-1", "１２", "9" * 20]:
         assert parse_cursor(bad) is None
 
 

@@ -1,0 +1,198 @@
+"""The live stream in one server process: every published bulletin, in sequence order, to the local sockets it
+is addressed to.
+
+Why one per process, and not one channel-layer subscription per socket: a bulletin to 2,000 sockets used to
+cross the channel layer into 2,000 per-socket queues, wake 2,000 consumer tasks and be JSON-encoded 2,000 times.
+Now each process holds ONE subscription (to ``STREAM_GROUP``), encodes the payload once and hands the same text
+to every local socket whose reach receives it, as Phoenix PubSub and Discourse's MessageBus do. Notices about
+one user (``live.refresh``: re-check your access; ``live.session_ended``) travel on the same subscription, and
+sockets have no channel of their own: a notice sent before a bulletin is acted on (the socket's access re-read,
+or the socket closed) before that bulletin is dispatched, because one process handles its stream's messages one
+at a time, in the order Redis delivers them.
+
+Why it cannot skip: bulletins are numbered in commit order (``Bulletin.sequence``, see ``services``), so the
+stream knows what comes next. A number that arrives early (one went missing: Redis was down, or the process
+that published died between its commit and its push) makes the stream read the missing ones from the database
+first; and every ``POLL_SECONDS`` it asks the database where the stream stands, so a bulletin whose push never
+arrives at all is delivered within that time, with Redis down or up. Bulletins read back from the database go
+only to sockets whose user has a Delivery row for them (chosen by the audience rule at publish; officers read
+everything): during a Redis outage a socket may not have heard of a revocation yet, but its user then has no
+Delivery for what is published after it.
+"""
+
+import asyncio
+import json
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from common.frames import text_frame
+from messaging.bulletins.audience import Audience
+from messaging.bulletins.models import Bulletin, Delivery, LiveStream
+from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
+
+if TYPE_CHECKING:
+    from messaging.bulletins.consumers import LiveConsumer
+
+logger = logging.getLogger(__name__)
+
+STREAM_GROUP = "live.stream"
+CATCH_UP_BATCH = 200
+
+
+def stream_message(bulletin: Bulletin) -> dict[str, Any]:
+    """What crosses the channel layer for a published bulletin (its sectors and boroughs prefetched)."""
+    return {"type": "live.bulletin", "sequence": bulletin.sequence, "bulletin": bulletin_payload(bulletin),
+            "audience": Audience.of(bulletin).as_message()}
+
+
+def current_position() -> int:
+    """The sequence number of the last committed publish."""
+    return LiveStream.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
+
+
+def published_after(position: int, *, up_to: int) -> list[dict[str, Any]]:
+    """The stream messages for sequence numbers (position, up_to], oldest first, at most CATCH_UP_BATCH."""
+    bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to)
+                 .only(*PAYLOAD_FIELDS, "sequence", "everyone").prefetch_related("sectors", "boroughs")
+                 .order_by("sequence")[:CATCH_UP_BATCH])
+    return [stream_message(bulletin) for bulletin in bulletins]
+
+
+def addressed_to(bulletin_id: int, user_ids: set[int]) -> set[int]:
+    """Which of these users have a Delivery of the bulletin."""
+    return set(Delivery.objects.filter(bulletin_id=bulletin_id, user_id__in=user_ids).values_list("user_id",
+                                                                                                   flat=True))
+
+
+class ProcessStream:
+    """The stream of one event loop (one daphne process; one test). Sockets join when they are allowed to carry
+    bulletins and leave when they close; dispatching runs one message at a time, in sequence order."""
+
+    def __init__(self) -> None:
+        self.sockets: set[LiveConsumer] = set()
+        self.by_user: dict[int, set[LiveConsumer]] = {}
+        self.position: int | None = None  # the last sequence number dispatched here; None: not known yet
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+        self.lock = asyncio.Lock()
+
+    async def join(self, socket: "LiveConsumer") -> None:
+        async with self.lock:
+            if self.channel is None:
+                await self._start()
+            if self.position is None:
+                self.position = await database_sync_to_async(current_position)()
+            self.sockets.add(socket)
+            self.by_user.setdefault(socket.user.pk, set()).add(socket)
+
+    def leave(self, socket: "LiveConsumer") -> None:
+        self.sockets.discard(socket)
+        of_user = self.by_user.get(socket.user.pk)
+        if of_user is not None:
+            of_user.discard(socket)
+            if not of_user:
+                del self.by_user[socket.user.pk]
+        if not self.sockets:
+            # Nobody to deliver to: stop counting, and read the position again when someone joins.
+            self.position = None
+
+    async def _start(self) -> None:
+        layer = get_channel_layer()
+        self.channel = await layer.new_channel("live.stream.")
+        await layer.group_add(STREAM_GROUP, self.channel)
+        self.tasks = [asyncio.create_task(self._receive(layer)), asyncio.create_task(self._poll())]
+
+    async def _receive(self, layer) -> None:
+        while True:
+            try:
+                message = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer's connection failed: the poll covers the gap; try again shortly
+                logger.warning("The live stream could not read the channel layer", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            try:
+                if message.get("type") == "live.bulletin":
+                    await self.arrived(message)
+                elif message.get("type") == "live.notice":
+                    await self.notice(message)
+            except Exception:  # a database hiccup while catching up: the next poll tries again
+                logger.warning("The live stream could not handle %s", message.get("type"), exc_info=True)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(settings.LIVE_STREAM_POLL_SECONDS)
+            if not self.sockets:
+                continue
+            try:
+                async with self.lock:
+                    if self.position is not None:
+                        await self._catch_up(await database_sync_to_async(current_position)())
+            except Exception:  # the database is away: try again next round
+                logger.warning("The live stream could not read its position", exc_info=True)
+
+    async def arrived(self, message: dict[str, Any]) -> None:
+        """A bulletin pushed over the channel layer: dispatch it after anything before it that went missing."""
+        async with self.lock:
+            sequence = message["sequence"]
+            if self.position is None or not self.sockets:
+                return
+            if sequence <= self.position:
+                return  # already dispatched (it came back from the database first)
+            if sequence > self.position + 1:
+                await self._catch_up(sequence - 1)
+            if sequence == self.position + 1:
+                await self._dispatch(message, from_database=False)
+
+    async def notice(self, message: dict[str, Any]) -> None:
+        """A notice about one user: their sockets here act on it before the stream moves on."""
+        async with self.lock:
+            sockets = list(self.by_user.get(message["user_id"], ()))
+            outcomes = await asyncio.gather(*(socket.hear(message) for socket in sockets), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                logger.warning("A live socket failed on a notice", exc_info=outcome)
+
+    async def _catch_up(self, up_to: int) -> None:
+        """Dispatch, from the database, every bulletin numbered after the position and up to ``up_to``."""
+        while self.position < up_to:
+            messages = await database_sync_to_async(published_after)(self.position, up_to=up_to)
+            if not messages:
+                return
+            for message in messages:
+                await self._dispatch(message, from_database=True)
+
+    async def _dispatch(self, message: dict[str, Any], *, from_database: bool) -> None:
+        self.position = message["sequence"]
+        audience = Audience.from_message(message["audience"])
+        bulletin_id = message["bulletin"]["id"]
+        receivers = [socket for socket in self.sockets if socket.reach.receives(audience)]
+        if from_database and receivers:
+            entitled = await database_sync_to_async(addressed_to)(
+                bulletin_id, {socket.user.pk for socket in receivers if not socket.reach.is_officer})
+            receivers = [socket for socket in receivers if socket.reach.is_officer or socket.user.pk in entitled]
+        text = json.dumps(message["bulletin"])  # once, and framed once, for every socket
+        frame = text_frame(text)
+        for socket in receivers:
+            try:
+                await socket.send_stream_text(bulletin_id, text, frame)
+            except Exception:  # one socket's failure must not keep the bulletin from the others
+                logger.warning("Could not send bulletin %s to a live socket", bulletin_id, exc_info=True)
+
+
+_streams: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessStream]" = weakref.WeakKeyDictionary()
+
+
+def process_stream() -> ProcessStream:
+    """This process's stream (one per event loop: a daphne process has one; tests run one per test)."""
+    loop = asyncio.get_running_loop()
+    stream = _streams.get(loop)
+    if stream is None:
+        stream = _streams[loop] = ProcessStream()
+    return stream
