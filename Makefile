@@ -49,6 +49,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
 
 # Benchmarks on the production stack (PostgreSQL + Redis on this machine; never part of `make test`).
 # Seeds its own databases hub_bench and hub_bench_small once, then prints the table and writes bench/results.md.
+# The live fan-out is compared with the machine's floor, ../shared/bench/ws_floor.py (another path: BENCH_FLOOR=...).
 bench: $(VENV)/.installed-bench
 	@pg_isready -q -h 127.0.0.1 || $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no

@@ -27,6 +27,7 @@ def serving(database_url: str, processes: int = 2):
     """`python -m hub.serve`: several daphne processes on one port, as `make serve-prod` runs them."""
     port = free_port()
     command = [sys.executable, "-m", "hub.serve", "--processes", str(processes), "--port", str(port)]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)  # the server's log goes there, even on a fresh clone
     server = subprocess.Popen(command, cwd=BASE_DIR, env=server_env(database_url),  # noqa: S603
                               stdout=subprocess.DEVNULL, stderr=open(RESULTS_DIR / "server.log", "ab"))  # noqa: SIM115
     url = f"http://127.0.0.1:{port}"
@@ -61,6 +62,25 @@ def session_keys(users) -> list[str]:
         session.create()
         keys.append(session.session_key)
     return keys
+
+
+def forget_sessions(keys: list[str]) -> None:
+    """Delete the sessions a benchmark logged in, so that runs do not pile up rows in django_session."""
+    from django.contrib.sessions.models import Session
+
+    for start in range(0, len(keys), 5000):
+        Session.objects.filter(session_key__in=keys[start:start + 5000]).delete()
+
+
+def discard_bulletins(ids: list[int]) -> None:
+    """Delete the benchmark's bulletins (their deliveries go with them) and their queued e-mail tasks: no
+    `db_worker` runs during the live benchmarks, and the publish benchmark's workers must not inherit them."""
+    from django_tasks_db.models import DBTaskResult
+
+    from messaging.bulletins.models import Bulletin
+
+    Bulletin.objects.filter(pk__in=ids).delete()
+    DBTaskResult.objects.filter(task_path__endswith=".send_bulletin_emails", args_kwargs__args__0__in=ids).delete()
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 Opens N WebSocket clients as real logged-in retail members against 2 daphne processes on the Redis channel
 layer, publishes M bulletins to retail through the publish service, and measures, per client, the time from
-the publish transaction's commit to the bulletin's arrival: p50/p95/p99 and the share delivered.
+the publish transaction's commit to the bulletin's arrival: p50/p95/p99 and the share delivered. First it runs
+the machine's floor (bench/floor.py) with the same N and M, and records both and the ratios portal / floor.
 """
 
 import asyncio
@@ -12,7 +13,16 @@ import time
 
 import websockets
 
-from bench.common import percentiles, raise_file_limit, serving, session_keys, write_result
+from bench import floor
+from bench.common import (
+    discard_bulletins,
+    forget_sessions,
+    percentiles,
+    raise_file_limit,
+    serving,
+    session_keys,
+    write_result,
+)
 from bench.env import DATABASES, setup_django
 
 CONNECT_BATCH = 50
@@ -27,7 +37,7 @@ def member_sessions(count: int) -> list[str]:
                         .order_by("pk")[:count])
 
 
-def publish(title: str) -> tuple[int, float]:
+def publish(title: str, sector: str = "retail") -> tuple[int, float]:
     from django.db import transaction
 
     from accounts.models import User
@@ -39,7 +49,7 @@ def publish(title: str) -> tuple[int, float]:
     committed = {}
     with transaction.atomic():
         bulletin = Bulletin.objects.create(title=title, body="Live fan-out benchmark.", author=officer)
-        bulletin.sectors.set([Sector.objects.get(slug="retail")])
+        bulletin.sectors.set([Sector.objects.get(slug=sector)])
         # Registered first, so it runs first at commit: the moment the broadcast starts.
         transaction.on_commit(lambda: committed.setdefault("at", time.time()))
         services.publish_bulletin(bulletin, by=officer)
@@ -94,20 +104,35 @@ async def run(url: str, sessions: list[str], updates: int) -> dict:
             **{f"latency_{k}": v for k, v in percentiles(latencies).items()}, "bulletins": [pk for pk, _ in published]}
 
 
+def against_floor(result: dict, floor_result: dict | None) -> dict:
+    """The portal's percentiles over the floor's, measured in the same run with the same clients and updates."""
+    if floor_result is None:
+        return {"floor": None}
+    return {"floor": floor_result, **{f"ratio_{q}": result[f"latency_{q}"] / max(floor_result[f"latency_{q}"], 1.0)
+                                      for q in ("p50", "p95", "p99")}}
+
+
 def main() -> None:
     clients = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     updates = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     raise_file_limit()
+    # Right before the portal, with nothing of ours running: the same clients and updates on plain websockets.
+    floor_result = floor.measure(clients, updates)
     setup_django(DATABASES["big"])
     sessions = member_sessions(clients)
-    with serving(DATABASES["big"]) as url:
-        result = asyncio.run(run(url, sessions, updates))
-    from messaging.bulletins.models import Bulletin
-
-    Bulletin.objects.filter(pk__in=result.pop("bulletins")).delete()  # keep the data set reusable
+    try:
+        with serving(DATABASES["big"]) as url:
+            result = asyncio.run(run(url, sessions, updates))
+        discard_bulletins(result.pop("bulletins"))  # keep the data set reusable
+    finally:
+        forget_sessions(sessions)
+    result.update(against_floor(result, floor_result))
     print(f"live fan-out: {result['clients']} clients x {result['updates']} updates, "
           f"{result['share']:.1%} delivered, p50 {result['latency_p50']:.0f} ms, p95 {result['latency_p95']:.0f} ms, "
-          f"p99 {result['latency_p99']:.0f} ms", flush=True)
+          f"p99 {result['latency_p99']:.0f} ms (commit -> arrival)", flush=True)
+    if floor_result is not None:
+        print(f"portal / floor: p50 {result['ratio_p50']:.1f}x, p99 {result['ratio_p99']:.1f}x "
+              "(the floor times publish -> arrival)", flush=True)
     write_result("live", result)
 
 
