@@ -127,6 +127,21 @@
     document.dispatchEvent(new CustomEvent("hub:bulletin", { detail: bulletin }));
   }
 
+  // An officer withdrew a bulletin: whatever this page shows of it (its toast, its place in an incident
+  // timeline or the inbox, the bulletin's own page) is struck through, and one toast says so. The page says why
+  // once it is reloaded: the reason is not sent over the socket.
+  function markWithdrawn(notice) {
+    document.querySelectorAll(`[data-bulletin="${notice.id}"]`).forEach((element) => {
+      element.classList.add("live-withdrawn");
+    });
+    if (!seen.has(notice.id)) return; // never shown on this page: nothing to take back
+    showToast({
+      id: notice.id, severity: "info", sensitive: false, severity_label: "Withdrawn",
+      kind_label: "by the police liaison team", title: "A bulletin you were sent has been withdrawn: open it",
+      url: notice.url,
+    });
+  }
+
   function finishReplay(complete) {
     const missed = replayed || [];
     replayed = null;
@@ -174,6 +189,8 @@
         replayed.push(message);
       } else if (message.type === "bulletin") {
         handleBulletin(message, false);
+      } else if (message.type === "withdrawn") {
+        markWithdrawn(message);
       } else if (message.type === "replayed") {
         finishReplay(message.complete);
       } else if (message.type === "error" && replayed) {

@@ -257,7 +257,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def send_stream_text(self, bulletin_id: int, text: str, frame: bytes) -> None:
         """From the process's stream: the payload already encoded and framed, the same for every socket."""
-        if self.slot is None or not self.first_time(bulletin_id):
+        if self.first_time(bulletin_id):
+            await self.send_prepared(text, frame)
+
+    async def send_prepared(self, text: str, frame: bytes) -> None:
+        """A message the stream encoded and framed once for all its sockets."""
+        if self.slot is None:
             return
         write_frame = self.scope.get(FRAME_WRITER)
         if write_frame is None:

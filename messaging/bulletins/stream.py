@@ -50,6 +50,13 @@ def stream_message(bulletin: Bulletin) -> dict[str, Any]:
             "audience": Audience.of(bulletin).as_message()}
 
 
+def withdrawal_message(bulletin: Bulletin) -> dict[str, Any]:
+    """What crosses the channel layer when a published bulletin is withdrawn: who may hear of it, and what the
+    page is told (its id and URL: the page fetches nothing, it only marks what it shows of it)."""
+    return {"type": "live.withdrawn", "audience": Audience.of(bulletin).as_message(),
+            "bulletin": {"type": "withdrawn", "id": bulletin.pk, "url": bulletin.get_absolute_url()}}
+
+
 def current_position() -> int:
     """The sequence number of the last committed publish."""
     return LiveStream.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
@@ -122,6 +129,8 @@ class ProcessStream:
                     await self.arrived(message)
                 elif message.get("type") == "live.notice":
                     await self.notice(message)
+                elif message.get("type") == "live.withdrawn":
+                    await self.withdrawn(message)
             except Exception:  # a database hiccup while catching up: the next poll tries again
                 logger.warning("The live stream could not handle %s", message.get("type"), exc_info=True)
 
@@ -158,6 +167,19 @@ class ProcessStream:
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 logger.warning("A live socket failed on a notice", exc_info=outcome)
+
+    async def withdrawn(self, message: dict[str, Any]) -> None:
+        """A bulletin was withdrawn: the sockets its audience reaches are told (not numbered: a page that misses
+        it shows the withdrawal when it next loads)."""
+        async with self.lock:
+            audience = Audience.from_message(message["audience"])
+            text = json.dumps(message["bulletin"])
+            frame = text_frame(text)
+            for socket in [socket for socket in self.sockets if socket.reach.receives(audience)]:
+                try:
+                    await socket.send_prepared(text, frame)
+                except Exception:  # one socket's failure must not keep the notice from the others
+                    logger.warning("Could not tell a live socket of a withdrawal", exc_info=True)
 
     async def _catch_up(self, up_to: int) -> None:
         """Dispatch, from the database, every bulletin numbered after the position and up to ``up_to``."""

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from messaging.bulletins.models import Bulletin
-from messaging.bulletins.stream import STREAM_GROUP, stream_message
+from messaging.bulletins.stream import STREAM_GROUP, stream_message, withdrawal_message
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,17 @@ def broadcast_bulletin(bulletin_id: int) -> None:
     except Exception:
         logger.warning("Live push of bulletin %s failed; the servers' streams will catch it up", bulletin_id,
                        exc_info=True)
+
+
+def broadcast_withdrawal(bulletin_id: int) -> None:
+    """Tell the open pages of a withdrawn bulletin's audience, after the withdrawal commits. Best effort, and
+    never raises: unlike a publish, nothing is lost if it does not arrive, since every page shows the bulletin's
+    status as it is when it loads."""
+    try:
+        bulletin = Bulletin.objects.prefetch_related("sectors", "boroughs").get(pk=bulletin_id)
+        group_send(STREAM_GROUP, withdrawal_message(bulletin))
+    except Exception:
+        logger.warning("Live notice of the withdrawal of bulletin %s failed", bulletin_id, exc_info=True)
 
 
 def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> None:

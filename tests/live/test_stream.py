@@ -135,3 +135,20 @@ async def test_publishes_are_numbered_in_the_order_they_commit(retail):
     await sync_to_async(x.refresh_from_db)()
     await sync_to_async(y.refresh_from_db)()
     assert y.sequence == x.sequence + 1
+
+
+async def test_a_withdrawal_reaches_the_sockets_of_its_audience_only(retail, settings):
+    banking = await sync_to_async(Sector.objects.get)(slug="banking-and-finance")
+    member, banker = await sync_to_async(member_of)(retail), await sync_to_async(member_of)(banking)
+    member_socket, banker_socket = await connect(member), await connect(banker)
+    await hello(member_socket)
+    await hello(banker_socket)
+    bulletin = await sync_to_async(publish)(title="Road closed", sectors=[retail])
+    assert (await member_socket.receive_json_from(timeout=3))["id"] == bulletin.pk
+
+    await sync_to_async(transport.broadcast_withdrawal)(bulletin.pk)
+    assert await member_socket.receive_json_from(timeout=3) == {
+        "type": "withdrawn", "id": bulletin.pk, "url": bulletin.get_absolute_url()}
+    assert await banker_socket.receive_nothing(timeout=0.5)
+    await member_socket.disconnect()
+    await banker_socket.disconnect()
