@@ -1,6 +1,5 @@
 """The live socket at /ws/live/: pushes bulletins addressed to the member, replays what they missed."""
 
-import asyncio
 import json
 import logging
 import time
@@ -15,7 +14,7 @@ from django.utils import timezone
 from accounts import mfa, roles
 from accounts.sessions import open_session, session_is_valid
 from common.frames import FRAME_WRITER
-from messaging.bulletins import permissions, selectors, transport
+from messaging.bulletins import permissions, places, selectors
 from messaging.bulletins.audience import NOBODY, Reach, reach_of
 from messaging.bulletins.payloads import make_cursor, parse_cursor
 from messaging.bulletins.stream import ProcessStream, current_position, process_stream
@@ -25,7 +24,7 @@ logger = logging.getLogger(__name__)
 # Close codes (4000-4999 are the application's own; documented in the README).
 CLOSE_UNAUTHENTICATED = 4401  # not logged in (or the session ended: logged out, signed out, password changed)
 CLOSE_FORBIDDEN = 4403  # logged in, but not an approved member or officer (or no longer: suspended, role removed)
-CLOSE_TOO_MANY_SOCKETS = 4429  # the user already has transport.MAX_SOCKETS_PER_USER sockets open
+CLOSE_TOO_MANY_SOCKETS = 4429  # the user already has places.MAX_SOCKETS_PER_USER sockets open
 CLOSE_TOO_BIG = 1009  # the client sent a message larger than MAX_CLIENT_MESSAGE
 
 # The largest client message, in bytes (a replay request is under 100). Under daphne the 1009 reaches the client
@@ -50,7 +49,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     reach: Reach = NOBODY
     slot: str | None = None
-    lease_renewal: asyncio.Task | None = None
     stream: ProcessStream | None = None
 
     async def connect(self) -> None:
@@ -70,14 +68,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # The place before any database work: a user opening sockets in a loop costs a cache lookup each.
-        self.slot = await transport.take_socket_slot(self.user.pk, self.holder)
+        self.slot = await places.take_socket_slot(self.user.pk, self.holder)
         if self.slot is None:
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
-        self.lease_renewal = asyncio.create_task(self.renew_lease())
-        # In the stream before reading its access (a notice sent meanwhile is heard) and before reading where the
-        # stream stands (whatever comes after that point reaches this socket live; before it, the client's replay).
-        # Until its access is read, its reach is nobody's: it receives nothing.
+        # In the stream (which also renews the place) before reading its access (a notice sent meanwhile is heard)
+        # and before reading where the stream stands (whatever comes after that point reaches this socket live;
+        # before it, the client's replay). Until its access is read, its reach is nobody's: it receives nothing.
         self.stream = process_stream()
         await self.stream.join(self)
         if not await self.refresh_access():
@@ -87,56 +84,44 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "hello", "officer": self.reach.is_officer, "cursor": make_cursor(position)})
 
     async def __call__(self, scope, receive, send) -> None:
-        """Run the socket; whatever ends it, give its place back. disconnect() runs only when the client goes:
-        a handler that raises (a database error, a pool timeout) or daphne cancelling the application after its
-        close timeout skips it, and the renewal task would otherwise hold the place for as long as the process
-        lives (ten such crashes and the user is refused with 4429 until a restart)."""
+        """Run the socket; whatever ends it, leave the stream and give its place back. disconnect() runs only
+        when the client goes: a handler that raises (a database error, a pool timeout) or daphne cancelling the
+        application after its close timeout skips it, and the stream would otherwise renew the place for as long
+        as the process lives (ten such crashes and the user is refused with 4429 until a restart)."""
         try:
             await super().__call__(scope, receive, send)
         finally:
             try:
-                await self.leave()  # stops the renewal before its first await: if the rest fails, the lease lapses
-            except Exception:  # the cache or the layer is down too: the lease lapses, the groups expire
-                logger.warning("Could not give back a live socket's place and groups", exc_info=True)
+                await self.leave()  # out of the stream before its first await: if the rest fails, the lease lapses
+            except Exception:  # the cache is down too: the lease lapses
+                logger.warning("Could not give back a live socket's place", exc_info=True)
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
 
     async def close(self, code=None, reason=None) -> None:
-        """Every close, whatever its cause, leaves the groups and gives the user's place back at once."""
+        """Every close, whatever its cause, leaves the stream and gives the user's place back at once."""
         await self.leave()
         await super().close(code=code, reason=reason)
 
     async def leave(self) -> None:
-        """Out of every group, renewal stopped, place given back. Safe to call again (each step runs once)."""
-        if self.lease_renewal is not None:
-            self.lease_renewal.cancel()
-            self.lease_renewal = None
+        """Out of the stream (no more bulletins, no more renewals), place given back. Safe to call again (each
+        step runs once)."""
         if self.stream is not None:
             self.stream.leave(self)
             self.stream = None
         self.reach = NOBODY
         if self.slot is not None:
             slot, self.slot = self.slot, None
-            await transport.release_socket_slot(slot, self.holder)
+            await places.release_socket_slot(slot, self.holder)
 
-    async def renew_lease(self) -> None:
-        """Keep this socket's place held while it is open (places are leases: see transport)."""
-        while True:
-            await asyncio.sleep(transport.SOCKET_LEASE_SECONDS / 3)
-            try:
-                if self.slot is None or await transport.renew_socket_slot(self.slot, self.holder):
-                    continue
-                # The lease lapsed (a stalled process, a cache restart) and another socket of the user took the
-                # place meanwhile: take a free one, or, if the user now has all theirs, give way.
-                logger.warning("A live socket lost its place to another; taking a new one")
-                self.slot = await transport.take_socket_slot(self.user.pk, self.holder)
-                if self.slot is None:
-                    self.lease_renewal = None  # this task ends here: close() must not cancel it mid-close
-                    await self.close(code=CLOSE_TOO_MANY_SOCKETS)
-                    return
-            except Exception:  # a cache hiccup must not end the socket; the next round tries again
-                logger.warning("Could not renew a live socket's place", exc_info=True)
+    async def place_lost(self) -> None:
+        """The lease lapsed (a stalled process, a cache restart) and another socket of the user took the place
+        meanwhile (the stream found it renewing): take a free one, or, if the user now has all theirs, give way."""
+        logger.warning("A live socket lost its place to another; taking a new one")
+        self.slot = await places.take_socket_slot(self.user.pk, self.holder)
+        if self.slot is None:
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
 
     @database_sync_to_async
     def _load_reach(self) -> Reach | None:

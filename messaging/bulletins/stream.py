@@ -31,6 +31,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from common.frames import text_frame
+from messaging.bulletins import places
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.models import Bulletin, Delivery, LiveStream
 from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
@@ -112,7 +113,8 @@ class ProcessStream:
         layer = get_channel_layer()
         self.channel = await layer.new_channel("live.stream.")
         await layer.group_add(STREAM_GROUP, self.channel)
-        self.tasks = [asyncio.create_task(self._receive(layer)), asyncio.create_task(self._poll())]
+        self.tasks = [asyncio.create_task(self._receive(layer)), asyncio.create_task(self._poll()),
+                      asyncio.create_task(self._renew_places())]
 
     async def _receive(self, layer) -> None:
         while True:
@@ -145,6 +147,23 @@ class ProcessStream:
                         await self._catch_up(await database_sync_to_async(current_position)())
             except Exception:  # the database is away: try again next round
                 logger.warning("The live stream could not read its position", exc_info=True)
+
+    async def _renew_places(self) -> None:
+        """Keep the places of this process's sockets held (they are leases: see places), all at once: a task
+        per socket cost memory and woke the process ten thousand times a lease."""
+        while True:
+            await asyncio.sleep(places.SOCKET_LEASE_SECONDS / 3)
+            holders = {socket.slot: socket.holder for socket in list(self.sockets) if socket.slot is not None}
+            try:
+                lost = await places.renew_socket_slots(holders)
+            except Exception:  # a cache hiccup must not end the sockets; the next round tries again
+                logger.warning("Could not renew the live sockets' places", exc_info=True)
+                continue
+            for socket in [socket for socket in list(self.sockets) if socket.slot in lost]:
+                try:
+                    await socket.place_lost()
+                except Exception:
+                    logger.warning("A live socket that lost its place failed to take another", exc_info=True)
 
     async def arrived(self, message: dict[str, Any]) -> None:
         """A bulletin pushed over the channel layer: dispatch it after anything before it that went missing."""

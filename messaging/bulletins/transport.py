@@ -15,8 +15,8 @@ How a bulletin reaches a browser:
   dispatches anything sent after it;
 - nothing here raises into the request that caused it: a notice the channel layer refuses (Redis down) is
   logged and sent again by a background task until it goes through (``resend_notice``);
-- each socket holds one of its user's MAX_SOCKETS_PER_USER places (``take_socket_slot``), counted in the cache
-  so that the cap holds across daphne processes.
+- each socket holds one of its user's MAX_SOCKETS_PER_USER places (``places``), counted in the cache so that
+  the cap holds across daphne processes.
 """
 
 import asyncio
@@ -26,9 +26,6 @@ from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
@@ -126,72 +123,3 @@ def resend_notice(user_id: int, message: dict, attempt: int) -> bool:
         _send_again_later(user_id, message, attempt=attempt + 1)
         return False
     return True
-
-
-# Sockets per user ------------------------------------------------------------------------------------------------
-#
-# A user's open sockets are counted in the shared cache (Redis in production, local memory on the embedded
-# default, which runs one process): one key per place, ``live.socket.<user>.<n>``, taken with an atomic add. A place
-# is a lease: the socket renews it every SOCKET_LEASE_SECONDS / 3, so a process that is killed with sockets open
-# (and never releases them) keeps their places for one lease at most, not forever. The consumer stops renewing
-# and releases its place however it ends (LiveConsumer.__call__), a crash included.
-#
-# Renewing and releasing check that the place is still this socket's (its channel name is the value) before they
-# touch or delete it. Django's cache API has no compare-and-set or compare-and-delete, so the check and the write
-# are two calls, not one atomic step: a lease that lapses between them (it would have to go unrenewed for
-# SOCKET_LEASE_SECONDS and lapse in that one round trip) and is taken by another socket at that instant can be
-# extended or deleted by the old holder. The cost is bounded: one place counted twice, or one freed early, until
-# the next renewal round puts it right (renew retakes a lapsed place; a socket that finds its place taken takes
-# another). A Lua script would make both atomic on Redis, but not on the local-memory cache.
-
-MAX_SOCKETS_PER_USER = 10
-SOCKET_LEASE_SECONDS = 90
-
-_place_store = None
-
-
-def place_store():
-    """The cache that holds the places: one client for the whole process. Django's ``cache`` gives each async
-    context its own client, i.e. each socket its own Redis connection: at 10,000 sockets Redis refused clients."""
-    global _place_store
-    if _place_store is None:
-        _place_store = caches.create_connection(DEFAULT_CACHE_ALIAS)
-    return _place_store
-
-
-@receiver(setting_changed, dispatch_uid="live.place_store")
-def _forget_place_store(setting: str, **kwargs) -> None:
-    global _place_store
-    if setting == "CACHES":
-        _place_store = None
-
-
-def socket_slot_keys(user_id: int) -> list[str]:
-    return [f"live.socket.{user_id}.{n}" for n in range(MAX_SOCKETS_PER_USER)]
-
-
-async def take_socket_slot(user_id: int, holder: str) -> str | None:
-    """Take a free place for a socket of this user (``holder``: its channel name); None when all are held."""
-    keys = socket_slot_keys(user_id)
-    held = await place_store().aget_many(keys)
-    for key in keys:
-        if key not in held and await place_store().aadd(key, holder, timeout=SOCKET_LEASE_SECONDS):
-            return key
-    return None
-
-
-async def renew_socket_slot(key: str, holder: str) -> bool:
-    """Extend this socket's lease on its place, or take the place again if it lapsed meanwhile (a stalled
-    process, a cache restart). False if another socket holds it now: the caller has no place any more."""
-    current = await place_store().aget(key)
-    if current == holder and await place_store().atouch(key, timeout=SOCKET_LEASE_SECONDS):
-        return True
-    if current is not None and current != holder:
-        return False
-    return await place_store().aadd(key, holder, timeout=SOCKET_LEASE_SECONDS)
-
-
-async def release_socket_slot(key: str, holder: str) -> None:
-    """Give the place back, if it is still this socket's (a lapsed lease may belong to another one now)."""
-    if await place_store().aget(key) == holder:
-        await place_store().adelete(key)

@@ -8,9 +8,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
-from messaging.bulletins import transport
+from messaging.bulletins import places
 from messaging.bulletins.consumers import LiveConsumer
-from messaging.bulletins.transport import MAX_SOCKETS_PER_USER
+from messaging.bulletins.places import MAX_SOCKETS_PER_USER
+from messaging.bulletins.stream import process_stream
 from sectors.models import Sector
 from tests.factories import member_of
 from tests.live.helpers import connect, hello
@@ -30,9 +31,9 @@ async def _hang(self):
     await asyncio.Event().wait()  # a query stuck on a pool timeout, until daphne cancels the application
 
 
-def _renewals_running() -> list[asyncio.Task]:
-    return [task for task in asyncio.all_tasks() if not task.done()
-            and getattr(task.get_coro(), "__qualname__", "") == "LiveConsumer.renew_lease"]
+def _sockets_in_the_stream(user_id: int) -> list:
+    """The user's sockets whose places the process's stream renews."""
+    return [socket for socket in process_stream().sockets if socket.user.pk == user_id]
 
 
 async def _crash_at_connect(member, monkeypatch):
@@ -69,8 +70,8 @@ async def test_a_crashed_socket_gives_its_place_back_and_stops_renewing_it(crash
         with monkeypatch.context() as patch:
             await crash(member, patch)
 
-    assert await sync_to_async(cache.get_many)(transport.socket_slot_keys(member.pk)) == {}
-    assert _renewals_running() == []
+    assert await sync_to_async(cache.get_many)(places.socket_slot_keys(member.pk)) == {}
+    assert _sockets_in_the_stream(member.pk) == []
     # Not locked out: the user can still open all their sockets.
     sockets = [await connect(member) for _ in range(MAX_SOCKETS_PER_USER)]
     for socket in sockets:
@@ -83,20 +84,20 @@ async def test_a_crashed_socket_gives_its_place_back_and_stops_renewing_it(crash
 
 
 async def test_renewing_a_place_another_socket_took_since_fails_and_leaves_it_alone():
-    key = transport.socket_slot_keys(1)[0]
+    key = places.socket_slot_keys(1)[0]
     await cache.aset(key, "another-socket", timeout=5)
-    assert await transport.renew_socket_slot(key, "this-socket") is False
+    assert await places.renew_socket_slots({key: "this-socket"}) == {key}
     assert await cache.aget(key) == "another-socket"
-    await transport.release_socket_slot(key, "this-socket")
+    await places.release_socket_slot(key, "this-socket")
     assert await cache.aget(key) == "another-socket"
 
 
 async def test_renewing_keeps_its_own_place_and_retakes_a_lapsed_one():
-    key = transport.socket_slot_keys(1)[0]
+    key = places.socket_slot_keys(1)[0]
     await cache.aadd(key, "this-socket", timeout=5)
-    assert await transport.renew_socket_slot(key, "this-socket") is True
+    assert await places.renew_socket_slots({key: "this-socket"}) == set()
     await cache.adelete(key)  # lapsed (a cache restart)
-    assert await transport.renew_socket_slot(key, "this-socket") is True
+    assert await places.renew_socket_slots({key: "this-socket"}) == set()
     assert await cache.aget(key) == "this-socket"
-    await transport.release_socket_slot(key, "this-socket")
+    await places.release_socket_slot(key, "this-socket")
     assert await cache.aget(key) is None

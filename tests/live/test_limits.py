@@ -12,11 +12,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts import roles
-from messaging.bulletins import consumers, selectors, transport
+from messaging.bulletins import consumers, places, selectors
 from messaging.bulletins.consumers import CLOSE_TOO_MANY_SOCKETS, MAX_REPLAYS
 from messaging.bulletins.payloads import make_cursor, parse_cursor
+from messaging.bulletins.places import MAX_SOCKETS_PER_USER
 from messaging.bulletins.stream import current_position
-from messaging.bulletins.transport import MAX_SOCKETS_PER_USER
 from sectors.models import Sector
 from tests.factories import member_of, officer_user
 from tests.live.helpers import assert_closed_with, connect, hello, publish
@@ -106,16 +106,16 @@ async def test_a_socket_the_server_closed_gives_its_place_back(retail):
     await sync_to_async(officer.groups.clear)()  # the role goes: every socket closes
     for socket in sockets:
         await assert_closed_with(socket, consumers.CLOSE_FORBIDDEN)
-    assert await sync_to_async(cache.get_many)(transport.socket_slot_keys(officer.pk)) == {}
+    assert await sync_to_async(cache.get_many)(places.socket_slot_keys(officer.pk)) == {}
 
 
 @pytest.mark.asyncio
 @live_db
 async def test_places_held_by_a_dead_process_expire_but_live_sockets_keep_theirs(retail, monkeypatch):
-    monkeypatch.setattr(transport, "SOCKET_LEASE_SECONDS", 1)
+    monkeypatch.setattr(places, "SOCKET_LEASE_SECONDS", 1)
     member = await sync_to_async(member_of)(retail)
     # A process killed with all ten of this user's sockets open: nobody releases the places.
-    for key in transport.socket_slot_keys(member.pk):
+    for key in places.socket_slot_keys(member.pk):
         await sync_to_async(cache.add)(key, "a-dead-process", timeout=1)
     refused = await connect(member)
     await assert_closed_with(refused, CLOSE_TOO_MANY_SOCKETS)
