@@ -1,8 +1,10 @@
-"""Live updates survive a Redis outage: a real daphne process on a Redis of the test's own, killed and started
-again while a member's socket stays open; bulletins are published by another process, as a web request or the
-scheduler would. Every one reaches the socket once, in order, during the outage and after it."""
+"""Live updates survive a Redis outage and a killed daphne: a real daphne process (hub.serve) on a Redis of the
+test's own; bulletins are published by another process, as a web request or the scheduler would. Every one
+reaches the member once, in order: live during and after the outage, by replay after the process was killed."""
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,7 +15,7 @@ import pytest
 from messaging.bulletins.models import Bulletin
 from sectors.models import Sector
 from tests.factories import member_of, officer_user
-from tests.faults.helpers import free_port, requires_postgresql, wait_until
+from tests.faults.helpers import child_pids, free_port, requires_postgresql, wait_until
 from tests.live.helpers import session_cookie_for
 from tests.live.rawsocket import RawWebSocket
 from tests.processes import BASE_DIR, manage, process_env
@@ -68,14 +70,7 @@ def test_bulletins_published_while_redis_is_down_and_after_it_returns_reach_an_o
                               cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = None
     try:
-        def accepts() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            except OSError:
-                return False
-            return True
-
-        wait_until(accepts, timeout=30, message="daphne to listen")
+        wait_until(lambda: _accepts(port), timeout=30, message="daphne to listen")
         client = RawWebSocket(port, headers={"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie}, timeout=15)
         assert client.receive_json()["type"] == "hello"
 
@@ -97,3 +92,53 @@ def test_bulletins_published_while_redis_is_down_and_after_it_returns_reach_an_o
             client.close()
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_a_bulletin_published_while_the_sockets_daphne_was_killed_is_replayed_once_on_reconnect(
+        retail, private_redis):
+    requires_postgresql()
+    member, officer = member_of(retail), officer_user()
+    cookie = session_cookie_for(member).decode()
+    port = free_port()
+    env = process_env(TASKS_BACKEND="immediate", REDIS_URL=private_redis.url, CHANNELS_PREFIX=private_redis.prefix)
+    server = subprocess.Popen([sys.executable, "-m", "hub.serve", "--processes", "1", "--port", str(port)],  # noqa: S603
+                              cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    headers = {"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie}
+    client = None
+    try:
+        wait_until(lambda: len(child_pids(server.pid)) == 1 and _accepts(port), timeout=30, message="daphne")
+        client = RawWebSocket(port, headers=headers, timeout=15)
+        cursor = client.receive_json()["cursor"]
+
+        (daphne,) = child_pids(server.pid)
+        os.kill(daphne, signal.SIGKILL)
+        with pytest.raises(ConnectionError):
+            client.receive_frame()
+        missed = publish_from_another_process(env, officer.pk, "While the socket's process was dead")
+
+        # live.js reconnects (hub.serve has started another daphne) and asks for what came after its cursor.
+        wait_until(lambda: child_pids(server.pid) - {daphne} and _accepts(port), timeout=30, message="a new daphne")
+        client = RawWebSocket(port, headers=headers, timeout=15)
+        assert client.receive_json()["type"] == "hello"
+        client.send_text(json.dumps({"type": "replay", "since": cursor}))
+        assert [client.receive_json() for _ in range(2)] == [
+            client_payload(missed), {"type": "replayed", "count": 1, "complete": True}]
+    finally:
+        if client is not None:
+            client.close()
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def client_payload(bulletin: Bulletin) -> dict:
+    from messaging.bulletins.payloads import bulletin_payload
+
+    return json.loads(json.dumps(bulletin_payload(bulletin)))
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
