@@ -1,26 +1,50 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
+from accounts import roles
+from common import usercache
+from dashboard import selectors
 from messaging.board import permissions as board_permissions
 from messaging.board import selectors as board_selectors
-from sectors import permissions as sector_permissions
+from messaging.bulletins import permissions as bulletin_permissions
+from messaging.bulletins import selectors as bulletin_selectors
 from sectors import selectors as sector_selectors
+from sectors.models import Membership
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
+    """What waits for the signed-in user, most pressing first: for a member the bulletins that want reading or
+    acknowledging, then active incidents, then forum activity; for an officer their drafts, what is scheduled,
+    active incidents and members' replies. A few rows of each, with links to the full lists."""
+
     template_name = "dashboard/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["memberships"] = sector_selectors.memberships_of(user)
+        is_officer = roles.is_officer(user)
+        context["is_officer"] = is_officer
+        context["notifications"] = list(board_selectors.unread_notifications(user))
+        if is_officer:
+            context["officer"] = {
+                "drafts": selectors.drafts_of(user),
+                "scheduled": selectors.scheduled_bulletins(),
+                "replies": selectors.unanswered_replies(),
+                "unanswered": bulletin_selectors.unanswered_feedback_count(),
+            }
+        else:
+            memberships = list(sector_selectors.memberships_of(user))
+            # The list holds the user's approved sectors too: keep them where the permission checks below (and
+            # the navigation) look for them, rather than asking the database again (the page's query bound).
+            usercache.cached(user, "approved_sector_ids", lambda: {
+                m.sector_id for m in memberships if m.status == Membership.Status.APPROVED})
+            context["memberships"] = memberships
+            if bulletin_permissions.can_read_bulletins(user):
+                context["attention"] = selectors.bulletins_for_attention(user)
+        if is_officer or context.get("attention") is not None:
+            context["incidents"] = selectors.active_incidents(user)
         if board_permissions.can_use_board(user):
             context["recent_threads"] = board_selectors.recent_threads(
                 forum_id__in=board_selectors.readable_forums(user).values("pk")
-            )
-        context["notifications"] = list(board_selectors.unread_notifications(user))
-        if sector_permissions.is_sector_lead(user):
-            context["pending_applications"] = sector_selectors.pending_application_count(
-                sector_permissions.sectors_led(user)
             )
         return context

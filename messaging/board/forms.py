@@ -37,7 +37,14 @@ class ThreadForm(PostForm):
 
 
 class MoveForm(forms.Form):
-    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label="Move to")
+    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label="Move to",
+                                   error_messages={"required": "Choose the forum to move it to."})
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Recorded in both forums' moderation logs.")
+
+    def clean_reason(self) -> str:
+        return clean_text(self.cleaned_data["reason"])
 
     def __init__(self, *args, forums, **kwargs):
         super().__init__(*args, **kwargs)

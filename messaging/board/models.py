@@ -193,6 +193,15 @@ class Report(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
+    class Outcome(models.TextChoices):
+        """What the moderator did about it, as they chose it when resolving (the note says more)."""
+
+        NO_ACTION = "no_action", "No action needed"
+        HIDDEN = "hidden", "Post hidden"
+        EDITED = "edited", "Post edited"
+        SPOKEN_TO = "spoken_to", "Author spoken to"
+        OTHER = "other", "Other"
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(max_length=2000)
@@ -202,7 +211,8 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(blank=True)
+    outcome_kind = models.CharField("what was done", max_length=16, choices=Outcome.choices, blank=True)
+    outcome = models.TextField(blank=True, help_text="The moderator's note, as they typed it.")
 
     class Meta:
         ordering = ["created_at", "id"]

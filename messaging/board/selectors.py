@@ -90,6 +90,13 @@ def moderation_queue(user) -> ModerationQueue:
     return ModerationQueue(threads=threads, edits=edits, reports=reports)
 
 
+def with_opening_html(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """The threads, each with its opening post's stored HTML (``opening_html``) for a moderator to read before
+    deciding: in the threads' own query."""
+    first = Post.objects.filter(thread=OuterRef("pk")).order_by("created_at", "id")
+    return threads.annotate(opening_html=Subquery(first.values("body_html")[:1]))
+
+
 def moderation_count(user) -> int:
     """How many things wait in the user's queue (the navigation's counter): one query on every page."""
     forum_ids = permissions.moderated_forum_ids(user)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.services import record
 from common.actions import ActionRefused
 from common.text import email_subject
-from messaging.board import permissions, selectors
+from messaging.board import permissions, quotes, selectors
 from messaging.board.models import Forum, Notification, Post, PostRevision, ProposedEdit, Report, Thread
 
 # The decision e-mail's subject is the on-site message, cut to this length.
@@ -81,6 +81,7 @@ def reply(thread: Thread, *, author, body: str) -> Post:
     if not permissions.can_reply(author, thread):
         raise BoardError(permissions.LOCKED_MESSAGE if thread.locked else "You can't reply here.")
     now = timezone.now()
+    body = quotes.references_for_copies(thread, body)
     post = Post.objects.create(thread=thread, author=author, body=body, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=now)
     _touch_forum(thread.forum_id, posts=1, when=now)
@@ -160,6 +161,7 @@ def edit_post(post: Post, *, by, body: str, title: str | None = None) -> PostEdi
     """
     post = Post.objects.select_for_update(of=("self",)).select_related("thread__forum").get(pk=post.pk)
     thread = post.thread
+    body = quotes.references_for_copies(thread, body)
     if permissions.edit_needs_review(by, post, first=selectors.is_first_post(post)):
         proposed_title = thread.title if title is None else title
         if is_material(post, title=proposed_title, body=body):
@@ -261,8 +263,8 @@ def reject_edit(proposal: ProposedEdit, *, by, reason: str) -> ProposedEdit:
 
 
 @transaction.atomic
-def set_thread_flag(thread: Thread, *, by, flag: str, value: bool) -> Thread:
-    """Lock/unlock and pin/unpin."""
+def set_thread_flag(thread: Thread, *, by, flag: str, value: bool, reason: str = "") -> Thread:
+    """Lock/unlock and pin/unpin; the reason, if given, goes into the forum's moderation log."""
     if flag not in {"locked", "pinned"}:
         raise ValueError(flag)
     thread = _moderated_thread(thread, by)
@@ -271,12 +273,14 @@ def set_thread_flag(thread: Thread, *, by, flag: str, value: bool) -> Thread:
         thread.save(update_fields=[flag])
         action = {("locked", True): "lock", ("locked", False): "unlock",
                   ("pinned", True): "pin", ("pinned", False): "unpin"}[(flag, value)]
-        _audit(by, f"thread.{action}", thread, thread.forum)
+        _audit(by, f"thread.{action}", thread, thread.forum, reason=reason)
     return thread
 
 
 @transaction.atomic
-def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
+def move_thread(thread: Thread, *, by, to: Forum, reason: str = "") -> Thread:
+    """Move a thread (and its counts) to another forum the moderator moderates; both forums' logs record it,
+    with the reason if given."""
     thread = _moderated_thread(thread, by)
     if not permissions.can_moderate(by, to):
         raise BoardError("You can only move threads to forums you moderate.")
@@ -292,8 +296,9 @@ def move_thread(thread: Thread, *, by, to: Forum) -> Thread:
     latest = (Thread.objects.approved().filter(forum=source).order_by("-last_activity_at")
               .values_list("last_activity_at", flat=True).first())
     Forum.objects.filter(pk=source.pk).update(last_activity_at=latest)
-    _audit(by, "thread.move", thread, source, to=to.pk)
-    _audit(by, "thread.move", thread, to, source=source.pk)
+    # The forums' names as they were, so the logs read "Moved to Retail" without looking them up.
+    _audit(by, "thread.move", thread, source, reason=reason, to=to.pk, to_name=to.name)
+    _audit(by, "thread.move", thread, to, reason=reason, source=source.pk, source_name=source.name)
     return thread
 
 
@@ -317,16 +322,19 @@ def report_post(post: Post, *, by, reason: str) -> Report:
 
 
 @transaction.atomic
-def resolve_report(report: Report, *, by, outcome: str) -> Report:
+def resolve_report(report: Report, *, by, outcome: str, kind: str = "") -> Report:
+    """Close a report with what was done (``kind``, one of Report.Outcome) and the moderator's note."""
+    if kind and kind not in Report.Outcome.values:
+        raise BoardError("Choose what was done about the report.")
     report = Report.objects.select_for_update(of=("self",)).select_related("post__thread__forum").get(pk=report.pk)
     forum = report.post.thread.forum
     _require_moderator(by, forum)
     if report.status == Report.Status.RESOLVED:
         raise BoardError("This report is already resolved.")
     report.status, report.resolved_by, report.resolved_at = Report.Status.RESOLVED, by, timezone.now()
-    report.outcome = outcome
-    report.save(update_fields=["status", "resolved_by", "resolved_at", "outcome"])
-    _audit(by, "report.resolve", report.post, forum, reason=outcome, report=report.pk)
+    report.outcome, report.outcome_kind = outcome, kind
+    report.save(update_fields=["status", "resolved_by", "resolved_at", "outcome", "outcome_kind"])
+    _audit(by, "report.resolve", report.post, forum, reason=outcome, report=report.pk, outcome=kind)
     return report
 
 

@@ -15,13 +15,19 @@ from common.params import object_id
 from common.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
 from common.text import clean_text
 from common.views import LoadingMixin
-from messaging.board import permissions, selectors, services
+from messaging.board import log, permissions, quotes, selectors, services
 from messaging.board.forms import MoveForm, PostForm, ThreadForm
+from messaging.board.models import Report
 
 POSTS_PER_PAGE = 20
 QUEUE_PER_PAGE = 20
 # Reasons typed outside a form (hiding a post, resolving a report) are kept to a ReasonForm's length.
 REASON_MAX_LENGTH = 2000
+
+
+def _typed_reason(request, name: str) -> str:
+    """A reason typed outside a form (hiding a post, locking a thread, resolving a report), as typed."""
+    return clean_text(request.POST.get(name, ""))[:REASON_MAX_LENGTH]
 
 
 class BoardMixin(LoadingMixin):
@@ -111,7 +117,7 @@ class ThreadDetailView(BoardMixin, TemplateView):
         number = self.request.GET.get("page")
         page_obj = paginator.get_page(paginator.num_pages if number == "last" else number)
         page_posts = selectors.thread_posts(thread, reader=user, page_keys=page_obj.object_list)
-        posts = selectors.with_author_badges(thread.forum, list(page_posts))
+        posts = quotes.with_quotes(thread, selectors.with_author_badges(thread.forum, list(page_posts)))
         can_moderate = permissions.can_moderate(user, thread.forum)
         first_post = posts[0] if page_obj.number == 1 and posts else None
         edit_waiting = bool(first_post and permissions.can_see_waiting_edit(user, first_post))
@@ -226,10 +232,14 @@ class ModerationQueueView(ModeratorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         queue = selectors.moderation_queue(self.request.user)
-        pages = {name: Paginator(getattr(queue, name), QUEUE_PER_PAGE).get_page(self.request.GET.get(name))
-                 for name in ("threads", "edits", "reports")}
+        lists = {"threads": selectors.with_opening_html(queue.threads), "edits": queue.edits, "reports": queue.reports}
+        pages = {name: Paginator(rows, QUEUE_PER_PAGE).get_page(self.request.GET.get(name))
+                 for name, rows in lists.items()}
+        for thread in pages["threads"]:
+            # A pending thread's opening post quotes nothing it may show (there is nothing before it).
+            thread.opening = quotes.render(thread.opening_html, {})
         return super().get_context_data(thread_page=pages["threads"], edit_page=pages["edits"],
-                                        report_page=pages["reports"], **kwargs)
+                                        report_page=pages["reports"], outcomes=Report.Outcome.choices, **kwargs)
 
 
 class ModerationLogView(BoardMixin, ListView):
@@ -242,7 +252,9 @@ class ModerationLogView(BoardMixin, ListView):
         return selectors.moderation_log(self.forum)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(forum=self.forum, **kwargs)
+        context = super().get_context_data(forum=self.forum, **kwargs)
+        context["lines"] = log.describe(list(context["entries"]))
+        return context
 
 
 class ThreadActionView(BoardMixin, View):
@@ -250,10 +262,12 @@ class ThreadActionView(BoardMixin, View):
 
     def post(self, request, pk: int, action: str):
         thread = permissions.access_moderated_thread(request.user, pk)
+        reason = _typed_reason(request, "reason")
         operations = {
             "approve": (lambda: services.approve_thread(thread, by=request.user),
                         "Thread approved; the author has been told."),
-            "lock": (lambda: services.set_thread_flag(thread, by=request.user, flag="locked", value=True), "Locked."),
+            "lock": (lambda: services.set_thread_flag(thread, by=request.user, flag="locked", value=True,
+                                                      reason=reason), "Locked."),
             "unlock": (lambda: services.set_thread_flag(thread, by=request.user, flag="locked", value=False),
                        "Unlocked."),
             "pin": (lambda: services.set_thread_flag(thread, by=request.user, flag="pinned", value=True), "Pinned."),
@@ -304,7 +318,8 @@ class ThreadMoveView(ModeratedThreadMixin, FormView):
 
     def form_valid(self, form):
         attempt(self.request, lambda: services.move_thread(self.thread, by=self.request.user,
-                                                           to=form.cleaned_data["forum"]),
+                                                           to=form.cleaned_data["forum"],
+                                                           reason=form.cleaned_data["reason"]),
                 f"Moved to {form.cleaned_data['forum'].name}.")
         return redirect(self.thread)
 
@@ -349,7 +364,7 @@ class EditRejectView(BoardMixin, FormView):
 class PostHideView(BoardMixin, View):
     def post(self, request, pk: int, hidden: bool):
         post = permissions.access_moderated_post(request.user, pk)
-        reason = clean_text(request.POST.get("reason", ""))[:REASON_MAX_LENGTH]
+        reason = _typed_reason(request, "reason")
         services.set_post_hidden(post, by=request.user, hidden=hidden, reason=reason)
         messages.success(request, "Post hidden." if hidden else "Post visible again.")
         return redirect(post)
@@ -358,6 +373,10 @@ class PostHideView(BoardMixin, View):
 class ReportResolveView(BoardMixin, View):
     def post(self, request, pk: int):
         report = permissions.access_report(request.user, pk)
-        outcome = clean_text(request.POST.get("outcome", ""))[:REASON_MAX_LENGTH] or "No action needed."
-        attempt(request, lambda: services.resolve_report(report, by=request.user, outcome=outcome), "Report resolved.")
+        kind = request.POST.get("kind", "")
+        note = _typed_reason(request, "outcome")
+        if not kind:  # a form without the choice (an older page): a note alone is "other"
+            kind = Report.Outcome.OTHER if note else Report.Outcome.NO_ACTION
+        attempt(request, lambda: services.resolve_report(report, by=request.user, outcome=note, kind=kind),
+                "Report resolved.")
         return redirect("board:queue")

@@ -156,7 +156,8 @@ def test_report_once_and_resolve_with_audit(client, people, board, forums):
     board.report.refresh_from_db()
     assert board.report.status == "resolved" and board.report.resolved_by == people.moderator_a
     log = client.get(reverse("board:log", args=[forums.a.slug])).content.decode()
-    assert "report.resolve" in log and "Spoke to the member" in log and "thread.approve" in log
+    assert "Report resolved (Other) by Moderator A" in log and "Spoke to the member" in log
+    assert "Approved by Moderator A" in log
     response = client.post(reverse("board:report_resolve", args=[board.report.pk]), follow=True)
     assert "already resolved" in response.content.decode()
 
