@@ -54,11 +54,13 @@ def _notify(thread: Thread, message: str) -> None:
         return
     Notification.objects.create(user=thread.author, message=message[:300], url=thread.get_absolute_url())
     context = {"user": thread.author, "message": message, "url": settings.SITE_URL + thread.get_absolute_url()}
+    # robust: a mail server that refuses must not turn the moderator's committed decision into an error page
+    # (the decision stands, and the author also has the notification above).
     transaction.on_commit(lambda: send_mail(
         subject=email_subject(message, length=SUBJECT_LENGTH),
         message=render_to_string("board/email/thread_decision.txt", context),
         from_email=None, recipient_list=[thread.author.email],
-    ))
+    ), robust=True)
 
 
 @transaction.atomic
