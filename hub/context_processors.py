@@ -1,20 +1,42 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts import roles
+from messaging.board.permissions import can_use_board
 from messaging.board.selectors import moderation_count
+from messaging.bulletins.permissions import can_read_bulletins
 from messaging.bulletins.selectors import unread_count
+from sectors import selectors as sector_selectors
+
+SIGNED_OUT = {"is_officer": False, "unread_bulletins": 0, "moderation_count": None, "leads_sectors": False,
+              "lead_waiting": 0, "forums": False, "bulletins": False, "waiting": None}
 
 
 def navigation(request: HttpRequest) -> dict:
-    """What the navigation needs on every page, computed only when a template asks for it."""
+    """What the navigation needs on every page, computed only when a template asks for it.
+
+    ``forums`` and ``bulletins`` say which members' pages the user may open (the links to the others are not
+    shown); ``waiting`` is, for someone who may open neither yet, what they wait for and on whom (the nav and
+    the 403 page say it); ``lead_waiting`` counts the applications waiting in the sectors a lead decides.
+    Each is one query at most, whatever the page lists. ``site_url`` is the portal's address for absolute links
+    (allauth's e-mails are rendered with the request, so they get it too).
+    """
 
     def compute() -> dict:
         user = request.user
         if not user.is_authenticated:
-            return {"is_officer": False, "unread_bulletins": 0, "moderation_count": None, "leads_sectors": False}
+            return SIGNED_OUT
         moderated = moderation_count(user) if user.is_superuser or roles.is_moderator(user) else None
-        return {"is_officer": roles.is_officer(user), "unread_bulletins": unread_count(user),
-                "moderation_count": moderated, "leads_sectors": user.is_superuser or roles.has_lead_role(user)}
+        leads = user.is_superuser or roles.has_lead_role(user)
+        bulletins = can_read_bulletins(user)
+        # Whoever reads bulletins uses the Hub forum; anyone else only the forums they moderate (asked only of
+        # those holding a scoped role, so the common case costs nothing).
+        forums = bulletins or (roles.holds_scoped_permission(user) and can_use_board(user))
+        return {"is_officer": roles.is_officer(user), "unread_bulletins": unread_count(user) if bulletins else 0,
+                "moderation_count": moderated, "leads_sectors": leads,
+                "lead_waiting": sector_selectors.waiting_for_lead(user) if leads else 0,
+                "forums": forums, "bulletins": bulletins,
+                "waiting": None if bulletins or forums else sector_selectors.waiting_on_others(user)}
 
-    return {"nav": SimpleLazyObject(compute)}
+    return {"nav": SimpleLazyObject(compute), "site_url": settings.SITE_URL}

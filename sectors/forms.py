@@ -58,7 +58,7 @@ class ApplicationForm(forms.Form):
 
     def clean_sectors(self):
         sectors = self.cleaned_data["sectors"]
-        taken = Membership.objects.filter(user=self.user, sector__in=sectors).select_related("sector")
+        taken = Membership.objects.standing().filter(user=self.user, sector__in=sectors).select_related("sector")
         if taken:
             names = ", ".join(sorted(m.sector.name for m in taken))
             raise forms.ValidationError(f"You have already applied to {names}; untick it to apply to the others.")

@@ -75,6 +75,10 @@ class MembershipQuerySet(models.QuerySet):
     def pending(self) -> "MembershipQuerySet":
         return self.filter(status=Membership.Status.APPLIED)
 
+    def standing(self) -> "MembershipQuerySet":
+        """Applications and memberships that block a new application to the same sector: all but refusals."""
+        return self.exclude(status=Membership.Status.REFUSED)
+
 
 class Membership(models.Model):
     """A user's application to, and membership of, one sector."""
@@ -102,7 +106,12 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["-applied_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "sector"], name="one_membership_per_user_and_sector")]
+        constraints = [
+            # A refusal stays in the history and does not stand in the way of a new application to the sector
+            # (the refusal tells the applicant what to do first); anything else is one row per person and sector.
+            models.UniqueConstraint(fields=["user", "sector"], condition=~models.Q(status="refused"),
+                                    name="one_live_membership_per_user_and_sector"),
+        ]
         indexes = [models.Index(fields=["sector", "status"])]
 
     def __str__(self) -> str:

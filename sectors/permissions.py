@@ -75,10 +75,11 @@ def viewable_sector_ids(user, sectors) -> set[int]:
 
 
 def can_view_organisation(user, organisation: Organisation) -> bool:
-    """Its own people, officers, leads of a sector it applied to, and members sharing an approved sector."""
+    """Its own people (approved or still applying: what they registered is theirs to read), officers, leads of a
+    sector it applied to, and members sharing an approved sector."""
     if not user.is_authenticated:
         return False
-    if roles.is_officer(user) or (user.organisation_id == organisation.pk and is_approved_member(user)):
+    if roles.is_officer(user) or user.organisation_id == organisation.pk:
         return True
     memberships = Membership.objects.filter(user__organisation=organisation)
     if memberships.filter(sector__in=sectors_led(user)).exists():
@@ -165,8 +166,12 @@ def pending_join_request(user) -> OrganisationJoinRequest | None:
 
 
 def can_name_organisation(user) -> bool:
-    """A verified person with no organisation and no request waiting may join or register one."""
-    return can_apply(user) and not user.organisation_id and pending_join_request(user) is None
+    """A verified person with no request waiting may join or register an organisation: one with none, or one who
+    is not (or no longer) an approved member of any sector and so may still change theirs (a refusal may say the
+    organisation is the problem). An approved member's organisation is its administrators' business."""
+    if not can_apply(user) or pending_join_request(user) is not None:
+        return False
+    return not user.organisation_id or not is_approved_member(user)
 
 
 def can_apply(user) -> bool:
@@ -233,7 +238,8 @@ def access_join_decision(user, pk: int) -> OrganisationJoinRequest:
 
 def require_can_name_organisation(user) -> None:
     require_verified_email(user)
-    if user.organisation_id:
-        raise PermissionDenied("You already represent an organisation on the Hub.")
+    if user.organisation_id and is_approved_member(user):
+        raise PermissionDenied("You represent an organisation as an approved member: its administrators decide "
+                               "who represents it, and can remove you from it if you have moved on.")
     if pending_join_request(user) is not None:
         raise PermissionDenied("Your request to join an organisation is still waiting for its decision.")

@@ -1,8 +1,12 @@
 """Reads for the sectors pages; each returns a queryset whose cost does not grow with the rows shown."""
 
+import logging
+
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from common import usercache
 from sectors import permissions
 from sectors.models import Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
 
@@ -40,8 +44,20 @@ def application_queue(sectors: QuerySet[Sector], *, status: str, sector: Sector 
     if sector is not None:
         queue = queue.filter(sector=sector)
     ordering = "applied_at" if status == Membership.Status.APPLIED else "-decided_at"
-    return memberships_with_join_requests(
-        queue.select_related("sector", "user__organisation", "decided_by").order_by(ordering, "pk"))
+    # What a lead weighs on each card: where the organisation has premises, its website, and whether it is new
+    # to the Hub (none of its people approved in any sector yet) or already vouched for by another lead.
+    established = Membership.objects.approved().filter(user__organisation=OuterRef("user__organisation"))
+    queue = (queue.select_related("sector", "user__organisation", "decided_by")
+             .annotate(organisation_established=Exists(established))
+             .prefetch_related("user__organisation__boroughs").order_by(ordering, "pk"))
+    return memberships_with_join_requests(queue)
+
+
+def waiting_by_sector(sectors: QuerySet[Sector]) -> dict[int, int]:
+    """How many applications wait in each of these sectors (those with none are absent): one query."""
+    rows = (Membership.objects.pending().filter(sector__in=sectors).order_by()
+            .values("sector_id").annotate(waiting=Count("pk")).values_list("sector_id", "waiting"))
+    return dict(rows)
 
 
 def organisation_profile() -> QuerySet[Organisation]:
@@ -78,3 +94,52 @@ def latest_join_request(user) -> OrganisationJoinRequest | None:
 
 def pending_application_count(sectors: QuerySet[Sector]) -> int:
     return Membership.objects.pending().filter(sector__in=sectors).count()
+
+
+logger = logging.getLogger(__name__)
+
+WAITING_GENERATION = "sectors:waiting:generation"
+WAITING_TTL = 60  # seconds: bounds how long a change made outside the services (the admin, a deletion) shows late
+
+
+def waiting_changed() -> None:
+    """Applications were made or decided: every lead's cached count is stale (called after the commit)."""
+    try:
+        cache.incr(WAITING_GENERATION)
+    except ValueError:  # no generation yet (or the cache was emptied)
+        cache.add(WAITING_GENERATION, 1)
+
+
+def waiting_for_lead(user, known: int | None = None) -> int:
+    """The applications waiting in the sectors this user leads (all of them for a superuser): the navigation's
+    count on every page a lead opens. Kept in the cache until an application is made or decided
+    (``waiting_changed``), so pages do not pay a query for it; a page that has counted them already passes
+    ``known``."""
+
+    def query() -> int:
+        pending = Membership.objects.pending()
+        if not user.is_superuser:  # the led sectors as a subquery: one query, not two
+            pending = pending.filter(sector__in=permissions.sectors_led(user))
+        return pending.count()
+
+    def count() -> int:
+        try:
+            key = f"sectors:waiting:{user.pk}:{cache.get(WAITING_GENERATION, 0)}"
+            waiting = known if known is not None else cache.get(key)
+            if waiting is None:
+                waiting = query()
+            cache.set(key, waiting, WAITING_TTL)
+        except Exception:  # a cache outage costs a query, never the page
+            logger.warning("The leads' waiting count could not use the cache", exc_info=True)
+            waiting = known if known is not None else query()
+        return waiting
+
+    return usercache.cached(user, "lead_waiting", count)
+
+
+def waiting_on_others(user) -> dict:
+    """What a person who cannot use the members' pages yet is waiting for, and on whom: their applications
+    still with a sector lead (oldest first) and their request to join an organisation, if any."""
+    return {"applications": list(Membership.objects.pending().filter(user=user).select_related("sector")
+                                 .order_by("applied_at", "pk")),
+            "join_request": permissions.pending_join_request(user)}

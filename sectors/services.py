@@ -30,6 +30,7 @@ from sectors.models import (
     OrganisationJoinRequest,
     Sector,
 )
+from sectors.selectors import waiting_changed
 from sectors.signals import audience_changed, membership_changed
 
 logger = logging.getLogger(__name__)
@@ -104,11 +105,12 @@ def apply_to_sectors(
     website: str = "", boroughs: Iterable[Borough] = (),
 ) -> list[Membership]:
     """One application per sector, with the organisation the applicant names (a new one registered, an
-    existing one asked to join); refuses sectors the user already applied to (or belongs to). A new
+    existing one asked to join); refuses sectors the user already applied to (or belongs to, or is suspended
+    from), but not those that refused them: the refusal stays in the history beside the new one. A new
     organisation, or a request to join one, exists only if the application does."""
     sectors = list(sectors)
-    existing = set(
-        Membership.objects.filter(user=user, sector__in=sectors).values_list("sector__name", flat=True)
+    existing = set(  # a refused application is history: the applicant may apply again
+        Membership.objects.standing().filter(user=user, sector__in=sectors).values_list("sector__name", flat=True)
     )
     if existing:
         raise MembershipError(f"You have already applied to {', '.join(sorted(existing))}.")
@@ -121,21 +123,44 @@ def apply_to_sectors(
             ]
             for membership in memberships:
                 record(user, "membership.apply", membership)
+            _after_commit(waiting_changed)  # the leads' counts in the navigation
     except IntegrityError as error:  # a double submit racing the check above
         raise MembershipError("You have already applied to one of these sectors.") from error
     return memberships
 
 
+def _leave_organisation(user) -> None:
+    """Inside a transaction: the user stops representing their organisation (and administering it); its premises'
+    bulletins stop reaching them. The organisation stays, with its history."""
+    organisation = user.organisation
+    OrganisationAdministrator.objects.filter(organisation=organisation, user=user).delete()
+    user.organisation = None
+    user.save(update_fields=["organisation"])
+    record(user, "organisation.person_leave", organisation, person=user.pk)
+    usercache.forget(user)
+    _audience_changed_after_commit([user.pk])
+
+
 def name_organisation(user, *, organisation_name: str, registered_number: str = "", website: str = "",
                       boroughs: Iterable[Borough] = (), statement: str = "") -> OrganisationJoinRequest | None:
-    """For someone with no organisation (say, their request to join one was refused): register a new one (theirs
-    at once) or ask to join one already on the Hub. Returns the request, if it is one."""
+    """For someone with no organisation (say, their request to join one was refused), or whose organisation has
+    no approved membership of theirs behind it yet (say, their application was refused): register a new one
+    (theirs at once) or ask to join one already on the Hub, leaving the one they had. Returns the request, if it
+    is one."""
     try:
         with transaction.atomic():
-            if user.organisation_id:
-                raise MembershipError("You already represent an organisation on the Hub.")
+            # Locked: two changes at once (a double submit) are made one after the other.
+            user = (get_user_model().objects.select_for_update(of=("self",)).select_related("organisation")
+                    .get(pk=user.pk))
+            if user.organisation_id and Membership.objects.approved().filter(user=user).exists():
+                raise MembershipError("You represent an organisation as an approved member: its administrators "
+                                      "decide who represents it.")
+            if user.organisation_id and user.organisation.name.casefold() == organisation_name.strip().casefold():
+                raise MembershipError(f"You already represent {user.organisation.name}.")
             if _has_pending_join(user):
                 raise MembershipError("Your request to join an organisation is still waiting for its decision.")
+            if user.organisation_id:
+                _leave_organisation(user)
             return _name_organisation(user, organisation_name=organisation_name,
                                       registered_number=registered_number, website=website, boroughs=boroughs,
                                       statement=statement)
@@ -188,13 +213,19 @@ def _decide(membership: Membership, *, by, status: str, reason: str, allowed_fro
         # Two independent steps: the open sockets re-check first (a suspended member's access ends at once),
         # and the decision e-mail goes whatever became of that (Redis down must not cost the member their
         # e-mail, nor the lead a 500 for a decision already saved).
+        _after_commit(waiting_changed)  # the leads' counts in the navigation
         _after_commit(lambda: _send_robust(membership_changed, sender=Membership, membership=membership))
         _after_commit(lambda: _email_decision(membership))
     return membership
 
 
 def _email_decision(membership: Membership) -> None:
-    context = {"membership": membership, "user": membership.user, "sector": membership.sector}
+    # An approved member goes straight to the sector; anyone else to their memberships page, where the reason
+    # and what they can do next (apply again, change their organisation) are.
+    page = (membership.sector.get_absolute_url() if membership.status == Membership.Status.APPROVED
+            else reverse("sectors:mine"))
+    context = {"membership": membership, "user": membership.user, "sector": membership.sector,
+               "url": settings.SITE_URL + page}
     send_mail(
         subject=email_subject(f"Your membership of {membership.sector.name}: "
                               f"{membership.get_status_display().lower()}"),
@@ -249,7 +280,10 @@ def _tell_administrators(join_request: OrganisationJoinRequest) -> None:
 
 
 def _tell_requester(join_request: OrganisationJoinRequest) -> None:
-    context = {"join_request": join_request, "organisation": join_request.organisation, "user": join_request.user}
+    approved = join_request.status == OrganisationJoinRequest.Status.APPROVED
+    page = join_request.organisation.get_absolute_url() if approved else reverse("sectors:mine")
+    context = {"join_request": join_request, "organisation": join_request.organisation, "user": join_request.user,
+               "url": settings.SITE_URL + page}
     send_mail(
         subject=email_subject(f"Your request to join {join_request.organisation.name}: "
                               f"{join_request.get_status_display().lower()}"),

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 
 from common.actions import attempt
@@ -61,8 +61,13 @@ class MyMembershipsView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         join_request = None if user.organisation_id else selectors.latest_join_request(user)
-        return super().get_context_data(join_request=join_request,
-                                        can_name_organisation=permissions.can_name_organisation(user), **kwargs)
+        context = super().get_context_data(join_request=join_request,
+                                           can_name_organisation=permissions.can_name_organisation(user), **kwargs)
+        # A refused sector may be applied to again, unless a newer application (or membership) already stands.
+        standing = {m.sector_id for m in context["memberships"] if m.status != Membership.Status.REFUSED}
+        context["reapplicable_ids"] = {m.sector_id for m in context["memberships"]
+                                       if m.status == Membership.Status.REFUSED and m.sector_id not in standing}
+        return context
 
 
 class ApplyView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
@@ -113,25 +118,42 @@ class LeadRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 
 class ApplicationQueueView(LeadRequiredMixin, ListView):
+    """The lead's queue. The filter (status, sector) is always in the URL and every decision comes back to it,
+    so what the lead sees never changes under them; the waiting count per sector says what other filters hold."""
+
     template_name = "sectors/queue.html"
     context_object_name = "memberships"
     paginate_by = 20
 
     def get_queryset(self):
         self.sectors = permissions.sectors_led(self.request.user)
+        self.led = list(self.sectors)
         status = self.request.GET.get("status", Membership.Status.APPLIED)
         self.status = status if status in Membership.Status.values else Membership.Status.APPLIED
-        self.sector = self.sectors.filter(slug=self.request.GET.get("sector", "")).first()
+        slug = self.request.GET.get("sector", "")
+        self.sector = next((led for led in self.led if led.slug == slug), None)
         return selectors.application_queue(self.sectors, status=self.status, sector=self.sector)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = {"status": self.status} | ({"sector": self.sector.slug} if self.sector else {})
+        waiting = selectors.waiting_by_sector(self.sectors)
+        selectors.waiting_for_lead(self.request.user, known=sum(waiting.values()))  # the navigation's count
+        query = {"status": self.status, "sector": self.sector.slug if self.sector else ""}
+        shown_waiting = waiting.get(self.sector.pk, 0) if self.sector else sum(waiting.values())
         context.update(
             statuses=Membership.Status.choices, status=self.status, sector=self.sector,
-            led_sectors=list(self.sectors), query_string="&".join(f"{k}={v}" for k, v in query.items()),
+            led_sectors=[(led, waiting.get(led.pk, 0)) for led in self.led],
+            query_string=urlencode(query), filter_url=f"{reverse('sectors:queue')}?{urlencode(query)}",
+            waiting_total=sum(waiting.values()), waiting_elsewhere=sum(waiting.values()) - shown_waiting,
         )
         return context
+
+
+def _queue_url(value: str, request) -> str | None:
+    """``value`` if it is a page of this site (where a decision goes back to), else None."""
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+        return value
+    return None
 
 
 class DecisionMixin(LoginRequiredMixin):
@@ -143,11 +165,15 @@ class DecisionMixin(LoginRequiredMixin):
         self.membership = permissions.access_membership_decision(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    def queue_url(self) -> str:
+        """Where the lead came from (``next``, posted or in the reason page's URL), so the filter they chose
+        stays; failing that, their whole queue of waiting applications, never one narrower than they had."""
+        return (_queue_url(self.request.POST.get("next", ""), self.request)
+                or _queue_url(self.request.GET.get("next", ""), self.request)
+                or f"{reverse('sectors:queue')}?{urlencode({'status': Membership.Status.APPLIED, 'sector': ''})}")
+
     def back(self) -> HttpResponseRedirect:
-        target = self.request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {self.request.get_host()}, self.request.is_secure()):
-            target = f"{reverse('sectors:queue')}?sector={self.membership.sector.slug}"
-        return redirect(target)
+        return redirect(self.queue_url())
 
     def decide(self, action, success: str, **kwargs) -> HttpResponseRedirect:
         attempt(self.request, lambda: action(self.membership, by=self.request.user, **kwargs),
@@ -180,7 +206,7 @@ class ReasonView(DecisionMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             membership=self.membership, title=self.title, submit_label=self.title,
-            cancel_url=reverse("sectors:queue"), subject_template="sectors/_membership_subject.html", **kwargs,
+            cancel_url=self.queue_url(), subject_template="sectors/_membership_subject.html", **kwargs,
         )
 
     def form_valid(self, form):
@@ -213,6 +239,7 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
         context.update(
             page_obj=page_obj, people=page_obj.object_list, sectors=list(selectors.organisation_sectors(self.object)),
             can_edit=can_edit, pending_joins=self.object.pending_join_count if can_edit else 0,
+            viewer_waiting=not permissions.is_approved_member(self.request.user),
         )
         return context
 
@@ -231,7 +258,8 @@ class OrganisationUpdateView(LoginRequiredMixin, UpdateView):
 
 
 class NameOrganisationView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
-    """Someone with no organisation (their request to join one was refused, say) registers or asks to join one."""
+    """Someone with no organisation (their request to join one was refused, say), or not yet approved anywhere
+    (their application was refused, say), registers an organisation or asks to join one."""
 
     rate_limit_action = "apply"
     form_class = NameOrganisationForm
@@ -242,12 +270,16 @@ class NameOrganisationView(RateLimitedFormMixin, LoginRequiredMixin, FormView):
             permissions.require_can_name_organisation(request.user)
         return super().dispatch(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(current=self.request.user.organisation, **kwargs)
+
     def form_valid(self, form):
         try:
             join_request = services.name_organisation(self.request.user, **form.cleaned_data)
         except services.MembershipError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        self.request.user.refresh_from_db(fields=["organisation"])  # the service changed it on its own copy
         if join_request is None:
             messages.success(self.request, "Organisation registered: you are its first administrator.")
         else:
