@@ -2,14 +2,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from accounts import roles
-from common import usercache
 from dashboard import selectors
 from messaging.board import permissions as board_permissions
 from messaging.board import selectors as board_selectors
 from messaging.bulletins import permissions as bulletin_permissions
 from messaging.bulletins import selectors as bulletin_selectors
+from sectors import permissions as sector_permissions
 from sectors import selectors as sector_selectors
-from sectors.models import Membership
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -34,10 +33,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             }
         else:
             memberships = list(sector_selectors.memberships_of(user))
-            # The list holds the user's approved sectors too: keep them where the permission checks below (and
-            # the navigation) look for them, rather than asking the database again (the page's query bound).
-            usercache.cached(user, "approved_sector_ids", lambda: {
-                m.sector_id for m in memberships if m.status == Membership.Status.APPROVED})
+            # The list holds the user's approved sectors too: the permission checks below (and the navigation)
+            # need not ask the database again (the page's query bound).
+            sector_permissions.remember_approved_sectors(user, memberships)
             context["memberships"] = memberships
             if bulletin_permissions.can_read_bulletins(user):
                 context["attention"] = selectors.bulletins_for_attention(user)

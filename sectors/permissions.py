@@ -4,6 +4,8 @@ Rules answer yes or no (``can_*``, ``is_*``); loaders (``access_*``) fetch an ob
 404 or 403 in one step, so a view never holds an object it may not use.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -21,6 +23,13 @@ def approved_sector_ids(user) -> set[int]:
         return set()
     return usercache.cached(user, "approved_sector_ids", lambda: set(
         Membership.objects.approved().filter(user=user).values_list("sector_id", flat=True)))
+
+
+def remember_approved_sectors(user, memberships: Iterable[Membership]) -> None:
+    """A page that has just read all of the user's memberships tells approved_sector_ids the answer, so that the
+    permission checks after it do not ask the database again."""
+    usercache.cached(user, "approved_sector_ids", lambda: {
+        membership.sector_id for membership in memberships if membership.status == Membership.Status.APPROVED})
 
 
 def is_approved_member(user) -> bool:
