@@ -60,20 +60,26 @@ def _redis_round_trip(url: str, prefix: str, timeout: float) -> None:
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
-        channel = f"{prefix}.healthz.{uuid.uuid4().hex}"
-        pubsub.subscribe(channel)
-        client.publish(channel, b"ping")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = pubsub.get_message(timeout=max(deadline - time.monotonic(), 0))
-            if message is not None:
-                if message["data"] != b"ping":
-                    raise RuntimeError("Redis returned a different message")
-                return
-        raise TimeoutError
+        _publish_and_receive(client, pubsub, prefix, timeout)
+    except redis.TimeoutError as stalled:  # a Redis that accepts and never answers: "timeout", not "error"
+        raise TimeoutError from stalled
     finally:
         pubsub.close()
         client.close()
+
+
+def _publish_and_receive(client: redis.Redis, pubsub, prefix: str, timeout: float) -> None:
+    channel = f"{prefix}.healthz.{uuid.uuid4().hex}"
+    pubsub.subscribe(channel)
+    client.publish(channel, b"ping")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=max(deadline - time.monotonic(), 0))
+        if message is not None:
+            if message["data"] != b"ping":
+                raise RuntimeError("Redis returned a different message")
+            return
+    raise TimeoutError
 
 
 def check_channel_layer(timeout: float) -> None:
