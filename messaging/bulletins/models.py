@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.conf import settings
@@ -5,9 +6,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from common.text import CookedQuerySet, cook_on_save, plain_summary
+from common import text
+from common.text import CookedQuerySet, cook_many, cook_on_save, plain_summary, render_markdown
 
 SUMMARY_LENGTH = 200
+# A notice template's blanks: a lower-case name in braces, such as {route}, {start} or {closures}.
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
+
+
+def placeholders_in(*texts: str) -> list[str]:
+    """The placeholder names left in these texts, sorted."""
+    return sorted({name for text in texts for name in PLACEHOLDER.findall(text or "")})
 
 
 class Incident(models.Model):
@@ -79,6 +88,7 @@ class Bulletin(models.Model):
         PUBLISHED = "published", "Published"
         EXPIRED = "expired", "Expired"  # its event window has ended (services.expire_ended); still readable
         SUPERSEDED = "superseded", "Superseded"
+        WITHDRAWN = "withdrawn", "Withdrawn"  # taken back by an officer (services.withdraw_bulletin); still listed
 
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
     # What an officer writes (the form's fields but the audience's sectors and boroughs): the draft services
@@ -108,6 +118,9 @@ class Bulletin(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
     )
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
+    # The template it was started from: its {placeholders} must all be filled in before it may be published.
+    notice_template = models.ForeignKey("NoticeTemplate", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="bulletins", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Kept up to date by the publish service, so officers' lists need no per-row counting.
@@ -122,6 +135,12 @@ class Bulletin(models.Model):
     # The bulletin's place in the live stream: 1, 2, 3... in the order the publishes COMMITTED (LiveStream), so
     # that whoever has seen number n has been able to see every number below it. Null until published.
     sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    # A withdrawal keeps the bulletin where its readers had it (struck through, with the reason): they were told
+    # something, and must be told it no longer stands.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", editable=False)
+    withdrawal_reason = models.TextField(max_length=2000, blank=True, editable=False)
 
     objects = BulletinQuerySet.as_manager()
 
@@ -156,6 +175,17 @@ class Bulletin(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
+    def unfilled_placeholders(self) -> list[str]:
+        """The {placeholders} of its template still in its title, body or location (none for a bulletin not
+        started from a template: braces in ordinary text are left alone)."""
+        if self.notice_template_id is None:
+            return []
+        return placeholders_in(self.title, self.body, self.location)
+
     def successor_initial(self) -> dict[str, Any]:
         """What an update superseding this bulletin starts from: the same content and audience, retitled."""
         initial = {field: getattr(self, field) for field in self.CONTENT_FIELDS}
@@ -188,8 +218,46 @@ class Delivery(models.Model):
         return f"{self.bulletin} -> {self.user}"
 
 
+class FeedbackQuerySet(CookedQuerySet):
+    """Feedback stores two texts' HTML, the member's body and the officer's answer: the bulk writes cook both."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        cook_many(objs, **Feedback.ANSWER_COOKING)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "answer" in fields:
+            objs = list(objs)
+            cook_many(objs, **Feedback.ANSWER_COOKING)
+            fields = [*fields, "answer_html", "answer_html_version"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if "answer" in kwargs and "answer_html" not in kwargs:
+            if not isinstance(kwargs["answer"], str):
+                raise TypeError("An answer set by an SQL expression would have no HTML: save() it.")
+            kwargs.update(answer_html=str(render_markdown(kwargs["answer"])),
+                          answer_html_version=text.PIPELINE_VERSION)
+        return super().update(**kwargs)
+
+    def unanswered(self) -> "FeedbackQuerySet":
+        """Replies no officer has dealt with yet (answered or marked handled)."""
+        return self.filter(handled_at__isnull=True)
+
+
+class _Cooked:
+    """Stored HTML in the shape the ``cooked`` template filter reads (``body_html``)."""
+
+    def __init__(self, html: str) -> None:
+        self.body_html = html
+
+
 class Feedback(models.Model):
-    """A member's reply to a bulletin; only officers see it."""
+    """A member's reply to a bulletin. Officers see every reply; the member sees their own, and the answer an
+    officer gives them (privately: nobody else sees either)."""
+
+    ANSWER_COOKING = {"source": "answer", "html_field": "answer_html", "version_field": "answer_html_version"}
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="feedback")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -198,18 +266,83 @@ class Feedback(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     body_html_version = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # An officer's private answer (services.answer_feedback), stored cooked like the body.
+    answer = models.TextField(max_length=5000, blank=True)
+    answer_html = models.TextField(blank=True, editable=False)
+    answer_html_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Dealt with: answered, or marked handled without an answer. Unhandled replies are the officers' queue.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
-    objects = CookedQuerySet.as_manager()
+    objects = FeedbackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "feedback"
+        indexes = [
+            # The navigation counts the unhandled replies on every officer's page: an index of those rows only.
+            models.Index(fields=["created_at"], condition=models.Q(handled_at__isnull=True),
+                         name="feedback_unhandled"),
+            # A member's own replies on a bulletin's page.
+            models.Index(fields=["bulletin", "author"], name="feedback_by_author"),
+        ]
 
     def __str__(self) -> str:
         return f"Feedback on {self.bulletin} from {self.author}"
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **cook_on_save(self, kwargs))
+        kwargs = cook_on_save(self, kwargs)
+        super().save(*args, **cook_on_save(self, kwargs, **self.ANSWER_COOKING))
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    @property
+    def answer_text(self) -> _Cooked:
+        """The answer for the ``cooked`` filter: ``{{ feedback.answer_text|cooked }}`` shows its stored HTML."""
+        return _Cooked(self.answer_html)
+
+
+class NoticeTemplate(models.Model):
+    """A recurring notice (a march, a state funeral, a fraud alert, a change of threat level) an officer starts
+    new bulletins from: its content and audience, with {placeholders} to fill in each time."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Bulletin.Kind.choices, default=Bulletin.Kind.PRE_PLANNING)
+    severity = models.CharField(max_length=12, choices=Bulletin.Severity.choices, default=Bulletin.Severity.INFO)
+    marking = models.CharField(max_length=20, choices=Bulletin.Marking.choices, default=Bulletin.Marking.OFFICIAL)
+    ack_requested = models.BooleanField("acknowledgement requested", default=False)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=20000)
+    location = models.CharField(max_length=200, blank=True)
+    everyone = models.BooleanField(default=False)
+    sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="+")
+    boroughs = models.ManyToManyField("sectors.Borough", blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # What a new bulletin takes from the template (Bulletin.CONTENT_FIELDS, less the event's times).
+    CONTENT_FIELDS = ("kind", "severity", "marking", "ack_requested", "title", "body", "location", "everyone")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def placeholders(self) -> list[str]:
+        return placeholders_in(self.title, self.body, self.location)
+
+    def bulletin_initial(self) -> dict[str, Any]:
+        """What a bulletin started from this template starts with."""
+        return {**{field: getattr(self, field) for field in self.CONTENT_FIELDS},
+                "sectors": self.sectors.all(), "boroughs": self.boroughs.all()}
 
 
 class LiveStream(models.Model):

@@ -39,6 +39,10 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
         "sensitive": bulletin.is_sensitive,
         "incident": bulletin.incident_id,  # an id, not content: lets an open timeline fetch the update
     }
+    # The incident's name, for a toast to say which incident an update is about: only when the caller loaded it
+    # (select_related("incident")), so that a payload never costs a query of its own.
+    if bulletin.incident_id and Bulletin.incident.is_cached(bulletin) and bulletin.incident is not None:
+        payload["incident_title"] = bulletin.incident.title
     if not bulletin.is_sensitive:
         payload.update(
             kind=bulletin.kind,

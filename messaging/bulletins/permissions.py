@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts import roles
 from messaging.bulletins import selectors
 from messaging.bulletins.audience import visible_bulletins, visible_incidents
-from messaging.bulletins.models import Bulletin, Incident
+from messaging.bulletins.models import Bulletin, Feedback, Incident, NoticeTemplate
 from sectors.permissions import is_approved_member
 
 
@@ -43,6 +43,8 @@ def access_acknowledgeable(user, pk: int) -> Bulletin:
     bulletin = get_object_or_404(visible_bulletins(user), pk=pk)
     if not bulletin.ack_requested or selectors.delivery_for(user, bulletin) is None:
         raise PermissionDenied("This bulletin does not ask you for an acknowledgement.")
+    if bulletin.is_withdrawn:
+        raise PermissionDenied("This bulletin has been withdrawn: there is nothing to acknowledge.")
     return bulletin
 
 
@@ -82,3 +84,22 @@ def access_managed_incident(user, pk: int) -> Incident:
     """Any incident, for an officer to post an update to or resolve."""
     _require_officer(user)
     return get_object_or_404(Incident, pk=pk)
+
+
+def access_published_bulletin(user, pk: int) -> Bulletin:
+    """A published bulletin (withdrawn ones too, so that a second click is told, not shown a 404), for an
+    officer to withdraw."""
+    _require_officer(user)
+    return get_object_or_404(Bulletin.objects.published().select_related("author"), pk=pk)
+
+
+def access_feedback(user, pk: int) -> Feedback:
+    """A member's reply, for an officer to answer or mark handled."""
+    _require_officer(user)
+    return get_object_or_404(Feedback.objects.select_related("bulletin", "author__organisation"), pk=pk)
+
+
+def access_notice_template(user, pk: int) -> NoticeTemplate:
+    """A template for recurring notices, for an officer to start a bulletin from."""
+    _require_officer(user)
+    return get_object_or_404(NoticeTemplate, pk=pk)

@@ -37,7 +37,9 @@ def inbox_keys(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery
 def inbox_for(user, *, kind: str = "", severity: str = "", page_keys: QuerySet | None = None) -> QuerySet[Delivery]:
     """The user's deliveries, unread first then newest, with their bulletins (what the list shows of them):
     one query per page. ``page_keys``, a slice of inbox_keys, picks the page."""
-    deliveries = Delivery.objects.filter(user=user, bulletin__published_at__isnull=False).select_related("bulletin")
+    # The incident's title names an incident update's incident on its row (one join, not a query per row).
+    deliveries = (Delivery.objects.filter(user=user, bulletin__published_at__isnull=False)
+                  .select_related("bulletin__incident"))
     if page_keys is not None:
         deliveries = deliveries.filter(pk__in=page_keys)
     if kind:
@@ -103,6 +105,14 @@ def missed_before_window(user, cursor: int, *, not_before: datetime) -> bool:
 # Officers ----------------------------------------------------------------------------------------------------
 
 
+def audience_organisations(audience: Audience) -> QuerySet[Organisation]:
+    """The organisations a bulletin with this audience would reach, by name, with how many of their people: the
+    officer's preview lists them (paged)."""
+    users = recipients(audience)
+    return (Organisation.objects.filter(people__in=users).annotate(reached=Count("people", distinct=True))
+            .order_by("name"))
+
+
 def audience_preview(audience: Audience) -> dict[str, int]:
     """How many members and organisations a bulletin with this audience would reach."""
     users = recipients(audience)
@@ -121,8 +131,10 @@ def officer_bulletins() -> QuerySet[Bulletin]:
 
 
 def supersedable() -> QuerySet[Bulletin]:
-    """Published bulletins that no other bulletin (draft or not) supersedes yet."""
-    return Bulletin.objects.published().filter(superseded_by__isnull=True)
+    """Published bulletins that no other bulletin (draft or not) supersedes yet, and not withdrawn (what was
+    taken back is not updated: a new bulletin says what stands now)."""
+    return (Bulletin.objects.published().filter(superseded_by__isnull=True)
+            .exclude(status=Bulletin.Status.WITHDRAWN))
 
 
 def delivery_report(bulletin: Bulletin) -> QuerySet[Delivery]:
@@ -134,6 +146,19 @@ def delivery_report(bulletin: Bulletin) -> QuerySet[Delivery]:
     )
 
 
-def member_feedback() -> QuerySet[Feedback]:
-    """Members' replies to bulletins, newest first."""
-    return Feedback.objects.select_related("bulletin", "author__organisation").order_by("-created_at")
+def member_feedback(*, unanswered_only: bool = False) -> QuerySet[Feedback]:
+    """Members' replies to bulletins, newest first; the officers' queue is the unhandled ones."""
+    feedback = Feedback.objects.unanswered() if unanswered_only else Feedback.objects.all()
+    return feedback.select_related("bulletin", "author__organisation", "answered_by", "handled_by").order_by(
+        "-created_at", "-pk")
+
+
+def unanswered_feedback_count() -> int:
+    """How many members' replies wait for an officer (neither answered nor marked handled): one COUNT on a
+    partial index of just those rows, for the officers' navigation."""
+    return Feedback.objects.unanswered().count()
+
+
+def own_feedback(user, bulletin: Bulletin) -> QuerySet[Feedback]:
+    """What this member has said about this bulletin, and the answers they were given, oldest first."""
+    return Feedback.objects.filter(bulletin=bulletin, author=user).order_by("created_at", "pk")

@@ -4,17 +4,21 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
 
 from audit.services import record
 from common.actions import ActionRefused
+from common.text import email_subject
+from messaging.bulletins import transport
 from messaging.bulletins.audience import Audience, recipients
-from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, LiveStream
+from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, LiveStream, NoticeTemplate
 from messaging.bulletins.selectors import delivery_for
 from messaging.bulletins.tasks import send_bulletin_emails
-from messaging.bulletins.transport import broadcast_bulletin
 from sectors.models import Borough, Sector
 
 DELIVERY_BATCH = 2000
@@ -33,16 +37,17 @@ def _check_content(content: dict[str, Any]) -> None:
 
 @transaction.atomic
 def create_draft(*, by, sectors: Iterable[Sector], boroughs: Iterable[Borough], supersedes: Bulletin | None = None,
-                 **content: Any) -> Bulletin:
+                 notice_template: NoticeTemplate | None = None, **content: Any) -> Bulletin:
     """A new draft by an officer; ``content`` is Bulletin.CONTENT_FIELDS (title and body at least). With
-    ``supersedes``, the draft will replace that published bulletin when it is published; only one may."""
+    ``supersedes``, the draft will replace that published bulletin when it is published; only one may. With
+    ``notice_template``, the template it was started from: its placeholders must be filled before publishing."""
     _check_content(content)
     if supersedes is not None:
         # Under the old bulletin's row lock: of two officers drafting its update at once, the second is told.
         supersedes = Bulletin.objects.select_for_update().get(pk=supersedes.pk)
         if Bulletin.objects.filter(supersedes=supersedes).exists():
             raise BulletinError(ANOTHER_SUCCESSOR)
-    bulletin = Bulletin(author=by, supersedes=supersedes, **content)
+    bulletin = Bulletin(author=by, supersedes=supersedes, notice_template=notice_template, **content)
     try:
         with transaction.atomic():
             bulletin.save()
@@ -50,7 +55,8 @@ def create_draft(*, by, sectors: Iterable[Sector], boroughs: Iterable[Borough], 
         raise BulletinError(ANOTHER_SUCCESSOR) from None
     bulletin.sectors.set(sectors)
     bulletin.boroughs.set(boroughs)
-    record(by, "bulletin.draft_create", bulletin, supersedes=supersedes.pk if supersedes else None)
+    started_from = {"notice_template": notice_template.pk} if notice_template else {}
+    record(by, "bulletin.draft_create", bulletin, supersedes=supersedes.pk if supersedes else None, **started_from)
     return bulletin
 
 
@@ -84,6 +90,9 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
                  and bulletin.scheduled_for <= (only_if_due or bulletin.scheduled_for))
     if only_if_due is not None and not still_due:
         raise BulletinError("This bulletin is no longer due.")
+    if unfilled := bulletin.unfilled_placeholders():
+        raise BulletinError("Not published: fill in " + ", ".join(f"{{{name}}}" for name in unfilled)
+                            + " first (edit the bulletin and replace each placeholder with the real details).")
     now = timezone.now()
     recipient_ids = list(recipients(Audience.of(bulletin)).values_list("pk", flat=True))
     deliveries = (Delivery(bulletin=bulletin, user_id=user_id, created_at=now) for user_id in recipient_ids)
@@ -100,7 +109,7 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
     # Last, so that the stream's lock is held for as short a time as possible.
     bulletin.sequence = _next_sequence()
     bulletin.save(update_fields=["sequence"])
-    transaction.on_commit(lambda: broadcast_bulletin(bulletin.pk))
+    transaction.on_commit(lambda: transport.broadcast_bulletin(bulletin.pk))
     return len(recipient_ids)
 
 
@@ -132,10 +141,52 @@ def schedule_bulletin(bulletin: Bulletin, *, when: datetime, by) -> Bulletin:
         raise BulletinError("This bulletin has already been published.")
     if when <= timezone.now():
         raise BulletinError("Choose a time in the future.")
+    if unfilled := bulletin.unfilled_placeholders():  # the scheduler would refuse it when its time came
+        raise BulletinError("Not scheduled: fill in " + ", ".join(f"{{{name}}}" for name in unfilled) + " first.")
     bulletin.status = Bulletin.Status.SCHEDULED
     bulletin.scheduled_for = when
     bulletin.save(update_fields=["status", "scheduled_for", "updated_at"])
     record(by, "bulletin.schedule", bulletin, scheduled_for=when.isoformat())
+    return bulletin
+
+
+@transaction.atomic
+def unschedule_bulletin(bulletin: Bulletin, *, by) -> Bulletin:
+    """Take a scheduled bulletin back to a draft (it keeps its content and audience). Refused if the scheduler
+    published it meanwhile: under the row lock, one of the two wins."""
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if bulletin.status != Bulletin.Status.SCHEDULED:
+        raise BulletinError("This bulletin is not scheduled any more"
+                            + (": it has been published." if bulletin.is_published else "."))
+    was = bulletin.scheduled_for
+    bulletin.status = Bulletin.Status.DRAFT
+    bulletin.scheduled_for = None
+    bulletin.save(update_fields=["status", "scheduled_for", "updated_at"])
+    record(by, "bulletin.unschedule", bulletin, scheduled_for=was.isoformat() if was else None)
+    return bulletin
+
+
+WITHDRAWABLE = (Bulletin.Status.PUBLISHED, Bulletin.Status.EXPIRED)
+
+
+@transaction.atomic
+def withdraw_bulletin(bulletin: Bulletin, *, by, reason: str) -> Bulletin:
+    """Withdraw a published bulletin: it stays in its readers' inboxes, struck through with the reason, and
+    after the commit their open pages are told. A superseded bulletin already points to its update."""
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if bulletin.status not in WITHDRAWABLE:
+        raise BulletinError("Only a published bulletin can be withdrawn"
+                            + (": this one already is." if bulletin.is_withdrawn else "."))
+    bulletin.status = Bulletin.Status.WITHDRAWN
+    bulletin.withdrawn_at = timezone.now()
+    bulletin.withdrawn_by = by
+    bulletin.withdrawal_reason = reason
+    bulletin.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"])
+    record(by, "bulletin.withdraw", bulletin, reason=reason)
+    # The lead adds transport.broadcast_withdrawal with its browser handling; until it is there, pages show the
+    # withdrawal when they next load.
+    if hasattr(transport, "broadcast_withdrawal"):
+        transaction.on_commit(lambda: transport.broadcast_withdrawal(bulletin.pk))
     return bulletin
 
 
@@ -161,6 +212,7 @@ def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[i
     bulletin_ids = list(
         Delivery.objects.filter(emailed_at__isnull=True, bulletin__published_at__lte=cutoff,
                                 bulletin__published_at__gte=timezone.now() - timedelta(days=1))
+        .exclude(bulletin__status=Bulletin.Status.WITHDRAWN)
         .values_list("bulletin_id", flat=True).distinct().order_by("bulletin_id")
     )
     for bulletin_id in bulletin_ids:
@@ -205,9 +257,76 @@ def acknowledge(bulletin: Bulletin, *, user) -> bool:
     )
 
 
+def mark_updates_read(updates: Iterable[Bulletin], *, user) -> int:
+    """The user saw these bulletins (an incident's timeline): record the first read of each, in one UPDATE.
+    Returns how many were unread."""
+    return Delivery.objects.filter(user=user, bulletin__in=[update.pk for update in updates],
+                                   read_at__isnull=True).update(read_at=timezone.now())
+
+
 def leave_feedback(bulletin: Bulletin, *, user, body: str) -> Feedback:
-    """A member's reply to the police liaison team; only officers see it."""
+    """A member's reply to the police liaison team; officers see it, and answer it privately."""
     return Feedback.objects.create(bulletin=bulletin, author=user, body=body)
+
+
+@transaction.atomic
+def answer_feedback(feedback: Feedback, *, by, answer: str) -> Feedback:
+    """An officer's private answer to a member's reply: it marks the reply handled, shows on the bulletin's page
+    for that member only, and is e-mailed to them once committed. One answer per reply: of two officers
+    answering at once, the second is told."""
+    feedback = Feedback.objects.select_for_update().select_related("bulletin", "author").get(pk=feedback.pk)
+    if feedback.is_answered:
+        raise BulletinError(f"{feedback.answered_by or 'Another officer'} has already answered this reply.")
+    now = timezone.now()
+    feedback.answer, feedback.answered_by, feedback.answered_at = answer, by, now
+    update_fields = ["answer", "answered_by", "answered_at"]
+    if feedback.handled_at is None:
+        feedback.handled_at, feedback.handled_by = now, by
+        update_fields += ["handled_at", "handled_by"]
+    feedback.save(update_fields=update_fields)
+    record(by, "feedback.answer", feedback, bulletin=feedback.bulletin_id)
+    transaction.on_commit(lambda: _email_answer(feedback))
+    return feedback
+
+
+def _email_answer(feedback: Feedback) -> None:
+    """The member is told of the answer. Nothing of an OFFICIAL-SENSITIVE bulletin travels by e-mail, and an
+    answer about one is treated as part of it: the e-mail only says an answer is waiting, with the link."""
+    bulletin = feedback.bulletin
+    context = {"feedback": feedback, "bulletin": bulletin, "user": feedback.author,
+               "url": settings.SITE_URL + bulletin.get_absolute_url() + "#your-replies"}
+    subject = ("The police liaison team answered your reply" if bulletin.is_sensitive
+               else f"Answer to your reply: {bulletin.title}")
+    send_mail(subject=email_subject(subject), message=render_to_string("bulletins/email/feedback_answer.txt", context),
+              from_email=None, recipient_list=[feedback.author.email])
+
+
+@transaction.atomic
+def mark_feedback_handled(feedback: Feedback, *, by) -> Feedback:
+    """Take a reply off the officers' queue without an answer (nothing to say, or dealt with by phone)."""
+    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    if feedback.handled_at is not None:
+        raise BulletinError("This reply has already been handled.")
+    feedback.handled_at, feedback.handled_by = timezone.now(), by
+    feedback.save(update_fields=["handled_at", "handled_by"])
+    record(by, "feedback.handle", feedback, bulletin=feedback.bulletin_id)
+    return feedback
+
+
+@transaction.atomic
+def save_notice_template(*, by, name: str, sectors: Iterable[Sector], boroughs: Iterable[Borough],
+                         **content: Any) -> NoticeTemplate:
+    """A template for recurring notices; ``content`` is NoticeTemplate.CONTENT_FIELDS."""
+    unknown = set(content) - set(NoticeTemplate.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a template's content: {', '.join(sorted(unknown))}")
+    if NoticeTemplate.objects.filter(name__iexact=name).exists():
+        raise BulletinError(f"There is already a template called “{name}”: choose another name.")
+    template = NoticeTemplate.objects.create(name=name, created_by=by, **content)
+    template.sectors.set(sectors)
+    template.boroughs.set(boroughs)
+    record(by, "notice_template.create", template)
+    return template
 
 
 @transaction.atomic

@@ -95,6 +95,8 @@ def send_bulletin_emails(bulletin_id: int, attempt: int = 1) -> int:
     checked one next) and the work goes on, up to MAX_RECONNECTS outages in a row.
     """
     bulletin = Bulletin.objects.get(pk=bulletin_id)
+    if bulletin.is_withdrawn:
+        return 0  # withdrawn before (or during) its fan-out: nobody still waiting is sent what no longer stands
     sent = 0
     failed: set[int] = set()
     mail = get_connection()

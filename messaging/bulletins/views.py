@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts import roles
@@ -20,14 +21,20 @@ from common.views import LoadingMixin
 from messaging.bulletins import exports, permissions, selectors, services
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.forms import (
+    AnswerForm,
     BulletinForm,
     FeedbackForm,
     IncidentForm,
     IncidentUpdateForm,
+    NoticeTemplateForm,
     ResolveIncidentForm,
     ScheduleForm,
+    WithdrawForm,
 )
-from messaging.bulletins.models import Bulletin
+from messaging.bulletins.models import Bulletin, NoticeTemplate
+
+# The officer's preview lists the organisations a bulletin will reach, this many a page.
+PREVIEW_ORGANISATIONS = 20
 
 
 class MemberRequiredMixin(LoadingMixin):
@@ -47,7 +54,7 @@ class FormPageMixin:
     and shown on its own only to say what was wrong."""
 
     template_name = "bulletins/form_page.html"
-    submit_label = "Submit"
+    submit_label: str  # what the button does, in words ("Open the incident"): never a bare "Submit"
 
     def heading(self) -> str:
         raise NotImplementedError
@@ -87,9 +94,43 @@ class InboxView(MemberRequiredMixin, ListView):
         return context
 
 
-class BulletinDetailView(MemberRequiredMixin, TemplateView):
-    template_name = "bulletins/detail.html"
+class BulletinPageMixin:
+    """The bulletin's page: what every reader sees, their own replies and answers, and for officers the
+    audience (with the organisations it reaches, paged) and the actions its state allows."""
 
+    template_name = "bulletins/detail.html"
+    delivery = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        bulletin, user = self.bulletin, self.request.user
+        is_officer = permissions.can_publish(user)
+        context.update(
+            bulletin=bulletin,
+            author_badges=roles.site_badges(bulletin.author),
+            # Only a published bulletin can be superseded: a draft's page needs no query for it.
+            successor=selectors.successor_for(user, bulletin) if bulletin.is_published else None,
+            delivery=self.delivery,
+            own_feedback=list(selectors.own_feedback(user, bulletin)) if self.delivery else [],
+            feedback_form=kwargs.get("feedback_form") or FeedbackForm(),
+            is_officer=is_officer,
+        )
+        if is_officer:
+            sectors, boroughs = list(bulletin.sectors.all()), list(bulletin.boroughs.all())
+            context.update(sectors=sectors, boroughs=boroughs,
+                           schedule_form=kwargs.get("schedule_form") or ScheduleForm(),
+                           can_withdraw=bulletin.status in services.WITHDRAWABLE)
+            if not bulletin.is_published:
+                audience = Audience.chosen(everyone=bulletin.everyone, sectors=sectors, boroughs=boroughs)
+                preview = selectors.audience_preview(audience)
+                paginator = Paginator(selectors.audience_organisations(audience), PREVIEW_ORGANISATIONS)
+                paginator.count = preview["organisations"]  # counted already: not a second COUNT of the same
+                context.update(preview=preview,
+                               organisations=paginator.get_page(self.request.GET.get("organisations")))
+        return context
+
+
+class BulletinDetailView(MemberRequiredMixin, BulletinPageMixin, TemplateView):
     def load(self, request, **kwargs) -> None:
         self.bulletin = permissions.access_bulletin(request.user, kwargs["pk"])
 
@@ -99,25 +140,6 @@ class BulletinDetailView(MemberRequiredMixin, TemplateView):
             return self.response_class(request, ["bulletins/_update.html"], {"update": self.bulletin})
         self.delivery = services.mark_read(self.bulletin, user=request.user)
         return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        bulletin = self.bulletin
-        is_officer = permissions.can_publish(self.request.user)
-        context.update(
-            bulletin=bulletin,
-            author_badges=roles.site_badges(bulletin.author),
-            successor=selectors.successor_for(self.request.user, bulletin),
-            delivery=self.delivery,
-            feedback_form=FeedbackForm(),
-            is_officer=is_officer,
-        )
-        if is_officer:
-            sectors, boroughs = list(bulletin.sectors.all()), list(bulletin.boroughs.all())
-            audience = Audience.chosen(everyone=bulletin.everyone, sectors=sectors, boroughs=boroughs)
-            context.update(sectors=sectors, boroughs=boroughs, preview=selectors.audience_preview(audience),
-                           schedule_form=ScheduleForm())
-        return context
 
 
 class AcknowledgeView(MemberRequiredMixin, View):
@@ -132,24 +154,27 @@ class AcknowledgeView(MemberRequiredMixin, View):
         return redirect(self.bulletin)
 
 
-class FeedbackView(RateLimitedFormMixin, MemberRequiredMixin, FormPageMixin, FormView):
+class FeedbackView(RateLimitedFormMixin, MemberRequiredMixin, BulletinPageMixin, FormView):
+    """A member's reply; a reply that will not do comes back on the bulletin's page with what was typed."""
+
     rate_limit_action = "post"
     form_class = FeedbackForm
-    submit_label = "Send reply"
 
     def load(self, request, **kwargs) -> None:
         self.bulletin = permissions.access_bulletin(request.user, kwargs["pk"])
-
-    def heading(self) -> str:
-        return self.bulletin.title
+        self.delivery = selectors.delivery_for(request.user, self.bulletin)
 
     def get(self, request, *args, **kwargs):
         return redirect(self.bulletin)
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(feedback_form=kwargs.pop("form", None), **kwargs)
+
     def form_valid(self, form):
         services.leave_feedback(self.bulletin, user=self.request.user, body=form.cleaned_data["body"])
-        messages.success(self.request, "Your reply has gone to the police liaison team.")
-        return redirect(self.bulletin)
+        messages.success(self.request, "Your reply has gone to the police liaison team. Their answer will show "
+                                       "here, and come by e-mail.")
+        return redirect(self.bulletin.get_absolute_url() + "#your-replies")
 
 
 class IncidentListView(MemberRequiredMixin, ListView):
@@ -161,22 +186,37 @@ class IncidentListView(MemberRequiredMixin, ListView):
         return selectors.incidents_for(self.request.user)
 
 
-class IncidentDetailView(MemberRequiredMixin, TemplateView):
-    template_name = "bulletins/incident_detail.html"
+class IncidentPageMixin:
+    """The incident's page: its timeline, and for officers the update and resolve forms (each with its own field
+    prefix, so that the page's ids are unique). A form sent back with errors is shown on this same page."""
 
-    def load(self, request, **kwargs) -> None:
-        self.incident = permissions.access_incident(request.user, kwargs["pk"])
+    template_name = "bulletins/incident_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             incident=self.incident,
-            updates=selectors.timeline(self.incident, user=self.request.user),
+            updates=self.updates(),
             is_officer=permissions.can_publish(self.request.user),
-            update_form=IncidentUpdateForm(),
-            resolve_form=ResolveIncidentForm(),
+            update_form=kwargs.get("update_form") or IncidentUpdateForm(),
+            resolve_form=kwargs.get("resolve_form") or ResolveIncidentForm(),
         )
         return context
+
+    def updates(self) -> list[Bulletin]:
+        return list(selectors.timeline(self.incident, user=self.request.user))
+
+
+class IncidentDetailView(MemberRequiredMixin, IncidentPageMixin, TemplateView):
+    def load(self, request, **kwargs) -> None:
+        self.incident = permissions.access_incident(request.user, kwargs["pk"])
+
+    def updates(self) -> list[Bulletin]:
+        # The member has the whole timeline in front of them: what it shows counts as read, in one UPDATE (the
+        # officer's read figures would otherwise stay at 0% for people who follow the incident here).
+        updates = super().updates()
+        services.mark_updates_read(updates, user=self.request.user)
+        return updates
 
 
 # Officers --------------------------------------------------------------------------------------------------
@@ -205,13 +245,21 @@ class BulletinCreateView(OnceFormMixin, OfficerRequiredMixin, FormView):
         params = request.POST if request.method == "POST" else request.GET
         pk = object_id(params.get("supersedes"))
         self.supersedes = permissions.access_supersedable(self.request.user, pk) if pk is not None else None
+        template_pk = object_id(params.get("template")) if self.supersedes is None else None
+        self.notice_template = (permissions.access_notice_template(self.request.user, template_pk)
+                                if template_pk is not None else None)
 
     def get_initial(self):
-        return self.supersedes.successor_initial() if self.supersedes else super().get_initial()
+        if self.supersedes:
+            return self.supersedes.successor_initial()
+        if self.notice_template:
+            return self.notice_template.bulletin_initial()
+        return super().get_initial()
 
     def act_once(self, form):
         try:
-            bulletin = services.create_draft(by=self.request.user, supersedes=self.supersedes, **form.cleaned_data)
+            bulletin = services.create_draft(by=self.request.user, supersedes=self.supersedes,
+                                             notice_template=self.notice_template, **form.cleaned_data)
         except services.BulletinError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -219,7 +267,7 @@ class BulletinCreateView(OnceFormMixin, OfficerRequiredMixin, FormView):
         return redirect(bulletin)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(supersedes=self.supersedes, **kwargs)
+        return super().get_context_data(supersedes=self.supersedes, notice_template=self.notice_template, **kwargs)
 
 
 class BulletinUpdateView(OfficerRequiredMixin, FormView):
@@ -242,9 +290,25 @@ class BulletinUpdateView(OfficerRequiredMixin, FormView):
         return super().get_context_data(object=self.bulletin, **kwargs)
 
 
-class PublishView(OfficerRequiredMixin, View):
+class PublishView(OfficerRequiredMixin, TemplateView):
+    """GET: the confirmation ("Publish to 240 members in 35 organisations?"), whose form carries the one-time
+    token; POST: publish, once per rendered confirmation."""
+
+    template_name = "bulletins/publish_confirm.html"
+
     def load(self, request, **kwargs) -> None:
         self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if self.bulletin.is_published:
+            messages.info(request, "This bulletin has already been published.")
+            return redirect(self.bulletin)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        audience = Audience.of(self.bulletin)
+        return super().get_context_data(bulletin=self.bulletin, preview=selectors.audience_preview(audience),
+                                        placeholders=self.bulletin.unfilled_placeholders(), **kwargs)
 
     def post(self, request, pk: int):
         if refusal := once.refuse_unless_claimed(request, redirect_to=self.bulletin.get_absolute_url()):
@@ -254,20 +318,60 @@ class PublishView(OfficerRequiredMixin, View):
         return redirect(self.bulletin)
 
 
-class ScheduleView(OfficerRequiredMixin, View):
+class ScheduleView(OfficerRequiredMixin, BulletinPageMixin, TemplateView):
+    """Schedules from the bulletin's page; a time that will not do comes back on that page, beside the field, with
+    what was typed."""
+
     def load(self, request, **kwargs) -> None:
         self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        return redirect(self.bulletin)
 
     def post(self, request, pk: int):
         form = ScheduleForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(form.errors["when"]))
-            return redirect(self.bulletin)
+            return self.render_to_response(self.get_context_data(schedule_form=form))
         if refusal := once.refuse_unless_claimed(request, redirect_to=self.bulletin.get_absolute_url()):
             return refusal
         attempt(request, lambda: services.schedule_bulletin(self.bulletin, when=form.cleaned_data["when"],
                                                             by=request.user),
-                "Scheduled.")
+                lambda done: f"Scheduled for {timezone.localtime(done.scheduled_for):%-d %b %Y %H:%M}.")
+        return redirect(self.bulletin)
+
+
+class UnscheduleView(OfficerRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_managed_bulletin(request.user, kwargs["pk"])
+
+    def post(self, request, pk: int):
+        attempt(request, lambda: services.unschedule_bulletin(self.bulletin, by=request.user),
+                "No longer scheduled: it is a draft again.")
+        return redirect(self.bulletin)
+
+
+class WithdrawView(OnceFormMixin, OfficerRequiredMixin, FormView):
+    """Withdraw a published bulletin, with the reason its readers will see: a confirmation page, acting once."""
+
+    form_class = WithdrawForm
+    template_name = "reason_form.html"
+
+    def load(self, request, **kwargs) -> None:
+        self.bulletin = permissions.access_published_bulletin(request.user, kwargs["pk"])
+
+    def once_redirect_url(self) -> str:
+        return self.bulletin.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=f"Withdraw “{self.bulletin.title}”", bulletin=self.bulletin, submit_label="Withdraw the bulletin",
+            cancel_url=self.bulletin.get_absolute_url(), subject_template="bulletins/_withdraw_subject.html",
+            **kwargs)
+
+    def act_once(self, form):
+        attempt(self.request, lambda: services.withdraw_bulletin(self.bulletin, by=self.request.user,
+                                                                 reason=form.cleaned_data["reason"]),
+                "Withdrawn: its readers see it struck through, with your reason.")
         return redirect(self.bulletin)
 
 
@@ -297,12 +401,100 @@ class DeliveryReportView(OfficerRequiredMixin, TemplateView):
 
 
 class FeedbackListView(OfficerRequiredMixin, ListView):
+    """The officers' reply inbox: members' replies waiting for an answer (``?show=all``: every reply), each with
+    its answer form and "Mark handled"."""
+
     template_name = "bulletins/feedback_list.html"
     paginate_by = 25
     context_object_name = "feedback"
 
     def get_queryset(self):
-        return selectors.member_feedback()
+        self.show_all = self.request.GET.get("show") == "all"
+        return selectors.member_feedback(unanswered_only=not self.show_all)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for item in context["feedback"]:
+            if not item.is_answered:
+                item.answer_form = AnswerForm(prefix=f"feedback-{item.pk}")
+        context.update(show_all=self.show_all, query_string="show=all" if self.show_all else "")
+        return context
+
+
+class FeedbackAnswerView(OfficerRequiredMixin, FormPageMixin, FormView):
+    """An officer's private answer to one reply; shown on its own page only to say what was wrong."""
+
+    form_class = AnswerForm
+    submit_label = "Send the answer"
+    template_name = "bulletins/feedback_answer.html"
+
+    def load(self, request, **kwargs) -> None:
+        self.feedback = permissions.access_feedback(request.user, kwargs["pk"])
+
+    def heading(self) -> str:
+        return f"Answer {self.feedback.author.display_name}"
+
+    def get_prefix(self) -> str:
+        return f"feedback-{self.feedback.pk}"  # as the reply inbox renders it
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(item=self.feedback, cancel_url=reverse("bulletins:feedback_list"), **kwargs)
+
+    def form_valid(self, form):
+        attempt(self.request, lambda: services.answer_feedback(self.feedback, by=self.request.user,
+                                                               answer=form.cleaned_data["answer"]),
+                f"Answer sent to {self.feedback.author.display_name}.")
+        return redirect("bulletins:feedback_list")
+
+
+class FeedbackHandledView(OfficerRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.feedback = permissions.access_feedback(request.user, kwargs["pk"])
+
+    def post(self, request, pk: int):
+        attempt(request, lambda: services.mark_feedback_handled(self.feedback, by=request.user),
+                "Marked handled.")
+        return redirect("bulletins:feedback_list")
+
+
+class NoticeTemplateListView(OfficerRequiredMixin, ListView):
+    template_name = "bulletins/template_list.html"
+    paginate_by = 25
+    context_object_name = "templates"
+
+    def get_queryset(self):
+        return NoticeTemplate.objects.select_related("created_by").order_by("name")
+
+
+class NoticeTemplateCreateView(OfficerRequiredMixin, FormView):
+    """Save a template for recurring notices; ``?from=<bulletin>`` starts from that bulletin's content."""
+
+    form_class = NoticeTemplateForm
+    template_name = "bulletins/template_form.html"
+
+    def load(self, request, **kwargs) -> None:
+        pk = object_id((request.POST if request.method == "POST" else request.GET).get("from"))
+        self.source = permissions.access_managed_bulletin(request.user, pk) if pk is not None else None
+
+    def get_initial(self):
+        if self.source is None:
+            return super().get_initial()
+        fields = {field: getattr(self.source, field) for field in NoticeTemplate.CONTENT_FIELDS}
+        return {**fields, "name": self.source.title[:120], "sectors": self.source.sectors.all(),
+                "boroughs": self.source.boroughs.all()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(source=self.source, **kwargs)
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        try:
+            template = services.save_notice_template(by=self.request.user, **data)
+        except services.BulletinError as error:
+            form.add_error("name", str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Template “{template.name}” saved.")
+        return redirect("bulletins:template_list")
 
 
 class IncidentCreateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, FormView):
@@ -324,20 +516,23 @@ class IncidentCreateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, For
         return redirect(incident)
 
 
-class IncidentUpdateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, FormView):
-    """Publishes an update at once to every member in the incident's audience: once per form render."""
+class IncidentUpdateView(OnceFormMixin, OfficerRequiredMixin, IncidentPageMixin, FormView):
+    """Publishes an update at once to every member in the incident's audience: once per form render. Shown, and
+    sent back with its errors, on the incident's own page."""
 
     form_class = IncidentUpdateForm
-    submit_label = "Publish update"
+    form_context_name = "update_form"
 
     def load(self, request, **kwargs) -> None:
         self.incident = permissions.access_managed_incident(request.user, kwargs["pk"])
 
-    def heading(self) -> str:
-        return self.incident.title
-
     def once_redirect_url(self) -> str:
         return self.incident.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or self.get_form()
+        return super().get_context_data(**{self.form_context_name: form, "open_form": self.form_context_name},
+                                        **kwargs)
 
     def act_once(self, form):
         attempt(self.request, lambda: services.post_incident_update(self.incident, by=self.request.user,
@@ -348,7 +543,7 @@ class IncidentUpdateView(OnceFormMixin, OfficerRequiredMixin, FormPageMixin, For
 
 class IncidentResolveView(IncidentUpdateView):
     form_class = ResolveIncidentForm
-    submit_label = "Resolve and send final update"
+    form_context_name = "resolve_form"
 
     def act_once(self, form):
         attempt(self.request, lambda: services.resolve_incident(self.incident, body=form.cleaned_data["body"],

@@ -36,8 +36,8 @@ def test_a_double_clicked_incident_update_is_published_once(client, officer, aud
     client.force_login(officer)
     action = reverse("bulletins:incident_update", args=[incident.pk])
     token = once_token(client.get(incident.get_absolute_url()).content.decode(), action)
-    data = {"title": "Cordon on Dean Street", "body": "Avoid the area.", "severity": "warning",
-            "marking": "official", once.FIELD: token}
+    data = {"update-title": "Cordon on Dean Street", "update-body": "Avoid the area.", "update-severity": "warning",
+            "update-marking": "official", once.FIELD: token}
     first = committed(client.post, action, data)
     second = committed(client.post, action, data)
     assert first.status_code == second.status_code == 302
@@ -55,7 +55,7 @@ def test_resolving_twice_sends_one_final_update(client, officer, audience, incid
     action = reverse("bulletins:incident_resolve", args=[incident.pk])
     token = once_token(client.get(incident.get_absolute_url()).content.decode(), action)
     for _ in range(2):
-        response = committed(client.post, action, {"body": "All clear.", once.FIELD: token})
+        response = committed(client.post, action, {"resolve-body": "All clear.", once.FIELD: token})
     assert ALREADY in _messages(response)
     assert incident.updates.count() == 1 and len(mail.outbox) == 2
 
@@ -63,9 +63,8 @@ def test_resolving_twice_sends_one_final_update(client, officer, audience, incid
 def test_publish_and_schedule_act_once(client, officer, audience, sector_a, committed):
     bulletin = BulletinFactory(title="Road closed", author=officer, sectors=[sector_a])
     client.force_login(officer)
-    page = client.get(bulletin.get_absolute_url()).content.decode()
     publish = reverse("bulletins:publish", args=[bulletin.pk])
-    token = once_token(page, publish)
+    token = once_token(client.get(publish).content.decode())  # the confirmation page's
     committed(client.post, publish, {once.FIELD: token})
     response = committed(client.post, publish, {once.FIELD: token})
     assert ALREADY in _messages(response) and "already been published" not in _messages(response)
@@ -112,8 +111,8 @@ def test_without_a_token_from_this_session_nothing_is_published_and_nothing_type
                                                                                            audience, incident, token):
     client.force_login(officer)
     action = reverse("bulletins:incident_update", args=[incident.pk])
-    data = {"title": "Cordon on Dean Street", "body": "Avoid the area.", "severity": "warning",
-            "marking": "official"}
+    data = {"update-title": "Cordon on Dean Street", "update-body": "Avoid the area.", "update-severity": "warning",
+            "update-marking": "official"}
     if token is not None:
         data[once.FIELD] = token
     response = client.post(action, data)
@@ -130,7 +129,8 @@ def test_a_submit_whose_action_failed_can_be_sent_again(client, officer, audienc
     client.force_login(officer)
     action = reverse("bulletins:incident_update", args=[incident.pk])
     token = once_token(client.get(incident.get_absolute_url()).content.decode(), action)
-    data = {"title": "Cordon", "body": "Avoid.", "severity": "warning", "marking": "official", once.FIELD: token}
+    data = {"update-title": "Cordon", "update-body": "Avoid.", "update-severity": "warning",
+            "update-marking": "official", once.FIELD: token}
     real = services.post_incident_update
 
     def broken(*args, **kwargs):
@@ -150,6 +150,6 @@ def test_another_users_token_is_refused(client, officer, people, audience, incid
     action = reverse("bulletins:incident_update", args=[incident.pk])
     token = once_token(client.get(incident.get_absolute_url()).content.decode(), action)
     client.force_login(officer)
-    client.post(action, {"title": "Cordon", "body": "Avoid.", "severity": "warning", "marking": "official",
-                         once.FIELD: token})
+    client.post(action, {"update-title": "Cordon", "update-body": "Avoid.", "update-severity": "warning",
+                         "update-marking": "official", once.FIELD: token})
     assert not incident.updates.exists()

@@ -23,7 +23,8 @@ def objects(people, sector_a, django_capture_on_commit_callbacks):
         services.publish_bulletin(published, by=people.officer)
     draft = BulletinFactory(title="Draft", author=people.officer, sectors=[sector_a])
     incident = services.open_incident(title="Incident A", sectors=[sector_a], boroughs=[], by=people.officer)
-    return {"published": published, "draft": draft, "incident": incident}
+    feedback = services.leave_feedback(published, user=people.member_a, body="Seen it")
+    return {"published": published, "draft": draft, "incident": incident, "feedback": feedback}
 
 
 CASES = [
@@ -39,8 +40,17 @@ CASES = [
     ("get", "bulletins:incident_create", None, OFFICER_ONLY),
     ("get", "bulletins:incident_update", "incident", OFFICER_ONLY),
     ("get", "bulletins:incident_resolve", "incident", OFFICER_ONLY),
+    ("get", "bulletins:publish", "draft", OFFICER_ONLY),  # the confirmation naming the audience's size
     ("post", "bulletins:publish", "draft", OFFICER_ACTION),
-    ("post", "bulletins:schedule", "draft", OFFICER_ACTION),
+    # Sent without a time, the bulletin's page comes back with the error beside the field.
+    ("post", "bulletins:schedule", "draft", OFFICER_ONLY),
+    ("post", "bulletins:unschedule", "draft", OFFICER_ACTION),
+    ("get", "bulletins:withdraw", "published", OFFICER_ONLY),
+    ("post", "bulletins:withdraw", "published", OFFICER_ONLY),  # no reason given: the form comes back
+    ("post", "bulletins:feedback_answer", "feedback", OFFICER_ONLY),  # no answer given: the form comes back
+    ("post", "bulletins:feedback_handled", "feedback", OFFICER_ACTION),
+    ("get", "bulletins:template_list", None, OFFICER_ONLY),
+    ("get", "bulletins:template_create", None, OFFICER_ONLY),
     # Members of A were asked to acknowledge; officers received nothing to acknowledge.
     ("post", "bulletins:acknowledge", "published",
      {**SECTOR_A_ONLY, "member_a": 302, "lead_a": 302, "moderator_a": 302, "officer": 403, "admin": 403}),

@@ -22,8 +22,8 @@ def test_publishing_while_the_channel_layer_is_down_answers_the_officer_and_emai
 ):
     compose(client, officer, sectors=[sector_a.pk])
     bulletin = Bulletin.objects.get(title="March on Whitehall")
-    page = client.get(bulletin.get_absolute_url()).content.decode()
     publish = reverse("bulletins:publish", args=[bulletin.pk])
+    page = client.get(publish).content.decode()
     refused = mock.Mock(side_effect=ConnectionError("Redis is down"))
     with mock.patch.object(transport, "group_send", refused):
         response = committed(client.post, publish, {once.FIELD: once_token(page, publish)}, follow=True)

@@ -31,8 +31,11 @@ def test_a_bulletin_reaches_exactly_its_audience_by_inbox_and_email_and_the_repo
     page = client.get(bulletin.get_absolute_url()).content.decode()
     assert "Will reach <strong>2</strong> members in <strong>2</strong> organisations" in page
 
+    # Publishing asks first, naming the audience's size.
     publish = reverse("bulletins:publish", args=[bulletin.pk])
-    response = committed(client.post, publish, {once.FIELD: once_token(page, publish)})
+    confirmation = client.get(publish).content.decode()
+    assert "Publish to 2 members</button>" in confirmation
+    response = committed(client.post, publish, {once.FIELD: once_token(confirmation, publish)})
     assert response.status_code == 302
     bulletin.refresh_from_db()
     assert bulletin.status == Bulletin.Status.PUBLISHED
@@ -156,15 +159,25 @@ def test_inbox_and_report_query_counts_are_bounded(client, officer, sector_a, ro
         assert client.get(reverse("bulletins:officer_list")).status_code == 200
 
 
-@pytest.mark.parametrize(("name", "button"), [
-    ("bulletins:incident_update", "Publish update"), ("bulletins:incident_resolve", "Resolve and send final update"),
+@pytest.mark.parametrize(("name", "prefix", "button"), [
+    ("bulletins:incident_update", "update", "Publish update"),
+    ("bulletins:incident_resolve", "resolve", "Resolve and send final update"),
 ])
-def test_an_incident_form_with_errors_comes_back_on_its_own_page(client, officer, sector_a, name, button):
+def test_an_incident_form_with_errors_comes_back_on_the_incidents_full_page(client, officer, audience, sector_a,
+                                                                             committed, name, prefix, button):
     incident = services.open_incident(title="Power cut in Soho", sectors=[sector_a], boroughs=[], by=officer)
+    committed(services.post_incident_update, incident, title="Cordon on Dean Street", body="Avoid the area.",
+              severity="warning", by=officer)
     client.force_login(officer)
-    response = client.post(reverse(name, args=[incident.pk]), {"title": "Typed", "body": ""})
+    typed = {"update-title": "Typed title", "update-body": ""} if prefix == "update" else {"resolve-body": ""}
+    response = client.post(reverse(name, args=[incident.pk]), typed)
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<h1 class="h3">Power cut in Soho</h1>' in page and f">{button}</button>" in page
-    assert "This field is required." in page
-    assert not incident.updates.exists()
+    # The whole incident page, timeline included, with the form sent back open, its error and what was typed.
+    assert '<h1 class="h3 mb-0">Power cut in Soho</h1>' in page and "Cordon on Dean Street" in page
+    assert f">{button}</button>" in page and "This field is required." in page
+    assert "<title>Power cut in Soho (active incident) · The Hub</title>" in page
+    assert '<details class="card mb-3" open>' in page
+    if prefix == "update":
+        assert 'value="Typed title"' in page
+    assert incident.updates.count() == 1
