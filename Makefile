@@ -40,6 +40,13 @@ serve-prod: $(VENV)/.installed
 worker: $(VENV)/.installed
 	$(BIN)/python -m hub.workers --processes $${WORKERS:-2}
 
+# Test-only JavaScript from the npm registry (package.json, exact versions in package-lock.json): axe-core, which
+# tests/browser/test_accessibility.py injects into every page. Installed again whenever the lock file changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
 chromium:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
@@ -61,7 +68,7 @@ lint: $(VENV)/.installed-dev
 # The suite runs Django's development security settings (DEBUG=true at import; Django's test runner turns
 # DEBUG off itself) on whichever stack DATABASE_URL/REDIS_URL name; tests/hub/test_settings.py checks the
 # production settings in subprocesses.
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium node_modules/.installed
 	mkdir -p var
 	$(BIN)/ruff check .
 	DEBUG=true $(BIN)/pytest $(PYTEST_ARGS)

@@ -20,9 +20,15 @@
   let socket = null;
   let replayed = null; // bulletins arriving in answer to a replay request, shown together at its end
   let helloCursor = null; // where the server says this user's stream stands, at connection
+  let officer = false; // the hello says whether this socket is an officer's (officers read every bulletin)
 
   const statusBadge = document.getElementById("live-status");
   const toasts = document.getElementById("live-toasts");
+  // Toasts cover the page: at most two stand open on a phone (four on a wider screen), critical ones first, and
+  // the rest collapse into one "N more" button that opens them all. The limit follows the width as it changes.
+  const PHONE = window.matchMedia("(max-width: 575.98px)");
+  const STACK_LIMIT = { phone: 2, wide: 4 };
+  let stackExpanded = false;
 
   function setStatus(state, label) {
     if (!statusBadge) return;
@@ -59,6 +65,43 @@
     badge.classList.remove("d-none");
   }
 
+  function arrangeToasts() {
+    if (!toasts) return;
+    const items = Array.from(toasts.querySelectorAll(":scope > .toast"));
+    if (!items.length) stackExpanded = false;
+    // Newest first (toasts are prepended); a critical one outranks any other. sort() is stable.
+    const critical = (toast) => (toast.getAttribute("role") === "alert" ? 1 : 0);
+    items.sort((a, b) => critical(b) - critical(a));
+    const limit = stackExpanded ? items.length : STACK_LIMIT[PHONE.matches ? "phone" : "wide"];
+    items.forEach((toast, index) => { toast.hidden = index >= limit; });
+    const collapsed = items.length - Math.min(limit, items.length);
+    let more = toasts.querySelector(":scope > .toast-more");
+    if (!collapsed) {
+      more?.remove();
+      return;
+    }
+    if (!more) {
+      more = document.createElement("button");
+      more.type = "button";
+      more.className = "btn btn-sm btn-dark toast-more";
+      more.addEventListener("click", () => {
+        stackExpanded = true;
+        arrangeToasts();
+        toasts.querySelector(":scope > .toast a")?.focus();
+      });
+      toasts.append(more);
+    }
+    more.textContent = `${collapsed} more`;
+    more.setAttribute("aria-label", `Show ${collapsed} more notification${collapsed === 1 ? "" : "s"}`);
+  }
+
+  function removeToast(toast) {
+    toast.remove();
+    arrangeToasts();
+  }
+
+  PHONE.addEventListener("change", arrangeToasts);
+
   function showToast(bulletin) {
     if (!toasts) return;
     const toast = document.createElement("div");
@@ -76,7 +119,7 @@
     close.type = "button";
     close.className = "btn-close";
     close.setAttribute("aria-label", "Dismiss");
-    close.addEventListener("click", () => toast.remove());
+    close.addEventListener("click", () => removeToast(toast));
     header.append(strong, close);
 
     const content = document.createElement("div");
@@ -86,6 +129,12 @@
     link.className = "fw-semibold";
     link.textContent = bulletin.title;
     content.append(link);
+    if (bulletin.incident_title) {
+      const incident = document.createElement("div");
+      incident.className = "small mt-1";
+      incident.textContent = `Update on the incident: ${bulletin.incident_title}`;
+      content.append(incident);
+    }
     if (bulletin.summary) {
       const summary = document.createElement("div");
       summary.className = "small mt-1";
@@ -94,9 +143,10 @@
     }
     toast.append(header, content);
     toasts.prepend(toast);
+    arrangeToasts();
     // Critical bulletins stay until dismissed; the rest fade after a while.
     if (!critical) {
-      window.setTimeout(() => toast.remove(), 15000);
+      window.setTimeout(() => removeToast(toast), 15000);
     }
   }
 
@@ -142,20 +192,27 @@
     });
   }
 
+  // An officer's replay brings back what they published themselves (officers read every bulletin), typically on
+  // the page their publishing form led to: they know, and a toast would bury the others' news under their own.
+  function ownBulletin(bulletin) {
+    return officer && bulletin.author != null && String(bulletin.author) === body.dataset.user;
+  }
+
   function finishReplay(complete) {
     const missed = replayed || [];
     replayed = null;
+    const news = missed.filter((bulletin) => !ownBulletin(bulletin));
     // After a long sleep, one summary instead of a wall of toasts; every bulletin is still counted. The
     // server replays at most a day (and a hundred bulletins): when it says there may be more, the inbox has them.
-    const quiet = missed.length > REPLAY_TOASTS || complete === false;
-    missed.forEach((bulletin) => handleBulletin(bulletin, quiet));
+    const quiet = news.length > REPLAY_TOASTS || complete === false;
+    missed.forEach((bulletin) => handleBulletin(bulletin, quiet || ownBulletin(bulletin)));
     // What was not replayed is in the inbox, which the toast below points to: carry on from where the stream
     // stood at connection, so the next page does not ask for (and announce) the same gap again.
     if (complete === false && helloCursor) remember(helloCursor);
     if (quiet) {
       showToast({
         id: 0, severity: "info", sensitive: false, severity_label: "While you were away",
-        kind_label: complete === false ? "Earlier bulletins" : `${missed.length} bulletins`,
+        kind_label: complete === false ? "Earlier bulletins" : `${news.length} bulletins`,
         title: "Open your inbox", url: body.dataset.inbox || "/",
       });
     }
@@ -184,6 +241,7 @@
       if (message.type === "hello") {
         attempt = 0; // the server got this socket going: the next failure starts the backoff afresh
         helloCursor = message.cursor;
+        officer = message.officer === true;
         if (!lastCursor() && message.cursor) remember(message.cursor);
       } else if (message.type === "bulletin" && replayed) {
         replayed.push(message);
