@@ -6,11 +6,11 @@ from accounts import roles
 from messaging.board.permissions import can_use_board
 from messaging.board.selectors import moderation_count
 from messaging.bulletins.permissions import can_read_bulletins
-from messaging.bulletins.selectors import unread_count
+from messaging.bulletins.selectors import unanswered_feedback_count, unread_count
 from sectors import selectors as sector_selectors
 
 SIGNED_OUT = {"is_officer": False, "unread_bulletins": 0, "moderation_count": None, "leads_sectors": False,
-              "lead_waiting": 0, "forums": False, "bulletins": False, "waiting": None}
+              "lead_waiting": 0, "forums": False, "bulletins": False, "waiting": None, "unanswered_replies": 0}
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -18,7 +18,8 @@ def navigation(request: HttpRequest) -> dict:
 
     ``forums`` and ``bulletins`` say which members' pages the user may open (the links to the others are not
     shown); ``waiting`` is, for someone who may open neither yet, what they wait for and on whom (the nav and
-    the 403 page say it); ``lead_waiting`` counts the applications waiting in the sectors a lead decides.
+    the 403 page say it); ``lead_waiting`` counts the applications waiting in the sectors a lead decides, and
+    ``unanswered_replies`` the members' replies no officer has answered or marked handled yet.
     Each is one query at most, whatever the page lists. ``site_url`` is the portal's address for absolute links
     (allauth's e-mails are rendered with the request, so they get it too).
     """
@@ -33,7 +34,9 @@ def navigation(request: HttpRequest) -> dict:
         # Whoever reads bulletins uses the Hub forum; anyone else only the forums they moderate (asked only of
         # those holding a scoped role, so the common case costs nothing).
         forums = bulletins or (roles.holds_scoped_permission(user) and can_use_board(user))
-        return {"is_officer": roles.is_officer(user), "unread_bulletins": unread_count(user) if bulletins else 0,
+        officer = roles.is_officer(user)
+        return {"is_officer": officer, "unread_bulletins": unread_count(user) if bulletins else 0,
+                "unanswered_replies": unanswered_feedback_count() if officer else 0,
                 "moderation_count": moderated, "leads_sectors": leads,
                 "lead_waiting": sector_selectors.waiting_for_lead(user) if leads else 0,
                 "forums": forums, "bulletins": bulletins,

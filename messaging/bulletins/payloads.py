@@ -23,7 +23,9 @@ def parse_cursor(cursor: Any) -> int | None:
 
 
 # The columns bulletin_payload reads: a replay loads these and nothing else (not the body, up to 20 kB each).
-PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "published_at", "summary", "sequence")
+# The incident's title comes with it when the query joins it (select_related("incident") and "incident__title").
+PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "published_at", "summary", "sequence",
+                  "author")
 
 
 def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
@@ -38,11 +40,9 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
         "severity": bulletin.severity,
         "sensitive": bulletin.is_sensitive,
         "incident": bulletin.incident_id,  # an id, not content: lets an open timeline fetch the update
+        # Who published it (an id): an officer's page does not toast their own updates when it replays them.
+        "author": bulletin.author_id,
     }
-    # The incident's name, for a toast to say which incident an update is about: only when the caller loaded it
-    # (select_related("incident")), so that a payload never costs a query of its own.
-    if bulletin.incident_id and Bulletin.incident.is_cached(bulletin) and bulletin.incident is not None:
-        payload["incident_title"] = bulletin.incident.title
     if not bulletin.is_sensitive:
         payload.update(
             kind=bulletin.kind,
@@ -50,4 +50,8 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
             severity_label=bulletin.get_severity_display(),
             summary=bulletin.summary,
         )
+        # The incident's name, for a toast to say which incident an update is about: only when the caller loaded
+        # it (select_related("incident")), so that a payload never costs a query of its own.
+        if bulletin.incident_id and Bulletin.incident.is_cached(bulletin) and bulletin.incident is not None:
+            payload["incident_title"] = bulletin.incident.title
     return payload

@@ -85,13 +85,14 @@ def successor_for(user, bulletin: Bulletin) -> Bulletin | None:
 def replay_for(user, cursor: int, *, not_before: datetime) -> list[dict[str, Any]]:
     """Payloads of the bulletins ``user`` may read now that come after ``cursor`` in the stream (sequence
     order: commit order), oldest first, at most REPLAY_LIMIT. Nothing published before ``not_before`` (a socket
-    asks only for what it can have missed: the live consumer's replay window).
+    asks only for what it can have missed: the live consumer's replay window), and nothing withdrawn since.
 
     One query whatever the number (with the user's roles already loaded, as a live socket has them): the
     payload's columns only, the summary stored at save, no per-bulletin rendering."""
     bulletins = (
         visible_bulletins(user).published().filter(sequence__gt=cursor, published_at__gte=not_before)
-        .only(*PAYLOAD_FIELDS).order_by("sequence")[:REPLAY_LIMIT]
+        .exclude(status=Bulletin.Status.WITHDRAWN).select_related("incident")
+        .only(*PAYLOAD_FIELDS, "incident__title").order_by("sequence")[:REPLAY_LIMIT]
     )
     return [bulletin_payload(bulletin) for bulletin in bulletins]
 

@@ -48,7 +48,7 @@ CATCH_UP_BATCH = 200
 def stream_message(bulletin: Bulletin) -> dict[str, Any]:
     """What crosses the channel layer for a published bulletin (its sectors and boroughs prefetched)."""
     return {"type": "live.bulletin", "sequence": bulletin.sequence, "bulletin": bulletin_payload(bulletin),
-            "audience": Audience.of(bulletin).as_message()}
+            "audience": Audience.of(bulletin).as_message(), "withdrawn": bulletin.is_withdrawn}
 
 
 def withdrawal_message(bulletin: Bulletin) -> dict[str, Any]:
@@ -65,9 +65,9 @@ def current_position() -> int:
 
 def published_after(position: int, *, up_to: int) -> list[dict[str, Any]]:
     """The stream messages for sequence numbers (position, up_to], oldest first, at most CATCH_UP_BATCH."""
-    bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to)
-                 .only(*PAYLOAD_FIELDS, "sequence", "everyone").prefetch_related("sectors", "boroughs")
-                 .order_by("sequence")[:CATCH_UP_BATCH])
+    bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to).select_related("incident")
+                 .only(*PAYLOAD_FIELDS, "incident__title", "everyone", "status")
+                 .prefetch_related("sectors", "boroughs").order_by("sequence")[:CATCH_UP_BATCH])
     return [stream_message(bulletin) for bulletin in bulletins]
 
 
@@ -211,6 +211,8 @@ class ProcessStream:
 
     async def _dispatch(self, message: dict[str, Any], *, from_database: bool) -> None:
         self.position = message["sequence"]
+        if message.get("withdrawn"):
+            return  # withdrawn before it reached this process (it keeps its number): nothing to announce
         audience = Audience.from_message(message["audience"])
         bulletin_id = message["bulletin"]["id"]
         receivers = [socket for socket in self.sockets if socket.reach.receives(audience)]

@@ -1,5 +1,7 @@
 """A member watches an officer's bulletin arrive in a real browser, without reloading."""
 
+import re
+
 import pytest
 
 from tests.conftest import TwoFactorClient
@@ -35,7 +37,8 @@ def test_member_sees_a_published_bulletin_arrive(browser, live_server_url, secto
             page.goto("/dashboard/")
             page.wait_for_selector('#live-status[data-state="live"]', state="attached")
         officer_page.goto(f"/bulletins/{bulletin.pk}/")
-        officer_page.get_by_role("button", name="Publish now").click()
+        officer_page.get_by_role("link", name="Publish now").click()
+        officer_page.get_by_role("button", name=re.compile(r"^Publish to \d+ members?$")).click()
         officer_page.wait_for_load_state()
 
         toast = member_page.locator(f'#live-toasts [data-bulletin="{bulletin.pk}"]')

@@ -1,6 +1,7 @@
 """Live updates survive a daphne restart, and cross from one daphne process to another over Redis."""
 
 import os
+import re
 import threading
 
 import pytest
@@ -74,7 +75,8 @@ def test_published_on_one_process_reaches_a_client_on_another(browser, sector_a,
         member_page.goto("/dashboard/")
         member_page.wait_for_selector('#live-status[data-state="live"]', state="attached")
         officer_page.goto(f"/bulletins/{bulletin.pk}/")
-        officer_page.get_by_role("button", name="Publish now").click()
+        officer_page.get_by_role("link", name="Publish now").click()
+        officer_page.get_by_role("button", name=re.compile(r"^Publish to \d+ members?$")).click()
         toast = member_page.locator(f'#live-toasts [data-bulletin="{bulletin.pk}"]')
         toast.wait_for(state="attached", timeout=10_000)
         assert "Across processes" in toast.inner_text()

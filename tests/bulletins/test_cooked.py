@@ -9,6 +9,7 @@ from common.text import PIPELINE_VERSION, render_markdown
 from messaging.bulletins import services
 from messaging.bulletins.models import Bulletin, Feedback
 from tests.bulletins.test_drafts import compose
+from tests.factories import member_of
 from tests.xss import CORPUS, executable_markup
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,14 @@ def test_bulk_writes_store_the_html_too(officer):
     Bulletin.objects.filter(pk=created.pk).update(body="changed `again`")
     created.refresh_from_db()
     assert created.body_html == _cooked("changed `again`")
+
+
+def test_recook_renders_outdated_answers_to_replies_too(officer, sector_a, publish):
+    bulletin = publish(title="March", sectors=[sector_a])
+    reply = services.leave_feedback(bulletin, user=member_of(sector_a), body="Which streets?")
+    services.answer_feedback(reply, by=officer, answer="**Whitehall** from noon.")
+    Feedback.objects.filter(pk=reply.pk).update(answer_html="<p>stale</p>", answer_html_version=0)
+    call_command("recook")
+    reply.refresh_from_db()
+    assert reply.answer_html == render_markdown("**Whitehall** from noon.")
+    assert reply.answer_html_version == PIPELINE_VERSION

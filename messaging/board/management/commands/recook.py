@@ -6,14 +6,16 @@ from common.text import PIPELINE_VERSION, recook
 from messaging.board.models import Post, PostRevision, ProposedEdit
 from messaging.bulletins.models import Bulletin, Feedback
 
-# Everything whose Markdown is stored with its HTML (common.text.cook_on_save).
-COOKED_MODELS = (Post, PostRevision, ProposedEdit, Bulletin, Feedback)
+# Everything whose Markdown is stored with its HTML (common.text.cook_on_save): a model, and which of its texts.
+BODY = {}
+COOKED_TEXTS = ((Post, BODY), (PostRevision, BODY), (ProposedEdit, BODY), (Bulletin, BODY), (Feedback, BODY),
+                (Feedback, Feedback.ANSWER_COOKING))
 
 
 class Command(BaseCommand):
     help = (
         "Render again the stored HTML of posts, their earlier versions, proposed edits, bulletins (incident "
-        "updates too) and bulletin feedback that an older version of the text pipeline made "
+        "updates too), members' replies and officers' answers that an older version of the text pipeline made "
         "(body_html_version below common.text.PIPELINE_VERSION), in batches by primary key; run it after "
         "deploying a change that bumps PIPELINE_VERSION. Rows already current are left alone, unless --all. "
         "Safe to run while the portal is up (each batch locks only its own rows) and to run again after an "
@@ -26,8 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per batch (default 1000).")
 
     def handle(self, *args, everything: bool, batch_size: int, **options) -> None:
-        for model in COOKED_MODELS:
+        for model, text in COOKED_TEXTS:
             started = time.monotonic()
-            count = recook(model._base_manager.all(), batch_size=batch_size, everything=everything)
-            self.stdout.write(f"{model._meta.label}: {count} rendered with pipeline version {PIPELINE_VERSION} "
-                              f"in {time.monotonic() - started:.1f} s")
+            count = recook(model._base_manager.all(), batch_size=batch_size, everything=everything, **text)
+            self.stdout.write(f"{model._meta.label} {text.get('source', 'body')}: {count} rendered with pipeline "
+                              f"version {PIPELINE_VERSION} in {time.monotonic() - started:.1f} s")
