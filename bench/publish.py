@@ -76,7 +76,8 @@ async def run(url: str, bulletin_id: int, officer: str, listeners: list[str]) ->
 
     tasks = [asyncio.create_task(listen(socket)) for socket in sockets]
     async with httpx.AsyncClient(base_url=url, timeout=120, cookies={"sessionid": officer}) as client:
-        page = await client.get(f"/bulletins/{bulletin_id}/")
+        # The officer's confirmation page ("Publish to N members"), whose form the officer posts.
+        page = await client.get(f"/bulletins/manage/{bulletin_id}/publish/")
         assert page.status_code == 200, page.status_code
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         # Publishing acts once per rendered form: send the form's one-time token as a browser would.

@@ -33,7 +33,7 @@ def seed(size: str) -> None:
     from accounts.models import User
     from common.text import plain_summary
     from messaging.board.models import Forum, Post, Thread
-    from messaging.bulletins.models import Bulletin, Delivery
+    from messaging.bulletins.models import Bulletin, Delivery, LiveStream
     from sectors.models import Borough, Membership, Organisation, Sector
 
     scale = SCALES[size]
@@ -130,8 +130,11 @@ def seed(size: str) -> None:
         bulletins = Bulletin.objects.bulk_create(
             (Bulletin(title=f"Bench bulletin {i}", body=body, summary=summary, author=officer, status="published",
                       kind=rng.choice(Bulletin.Kind.values), severity=rng.choice(Bulletin.Severity.values),
-                      published_at=now - timedelta(minutes=n_bulletins - i)) for i in range(n_bulletins)),
+                      published_at=now - timedelta(minutes=n_bulletins - i), sequence=i + 1)
+             for i in range(n_bulletins)),
             batch_size=BATCH)
+        # Their places in the live stream, in publish order, as the publish service numbers them.
+        LiveStream.objects.update_or_create(pk=1, defaults={"last_sequence": n_bulletins})
         Bulletin.sectors.through.objects.bulk_create(
             Bulletin.sectors.through(bulletin_id=b.pk, sector_id=retail.pk) for b in bulletins)
         recipients = list(dict.fromkeys([u.pk for u in bench_people] + retail_members))
