@@ -6,7 +6,6 @@ from dashboard import selectors
 from messaging.board import permissions as board_permissions
 from messaging.board import selectors as board_selectors
 from messaging.bulletins import permissions as bulletin_permissions
-from messaging.bulletins import selectors as bulletin_selectors
 from sectors import permissions as sector_permissions
 from sectors import selectors as sector_selectors
 
@@ -29,7 +28,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                 "drafts": selectors.drafts_of(user),
                 "scheduled": selectors.scheduled_bulletins(),
                 "replies": selectors.unanswered_replies(),
-                "unanswered": bulletin_selectors.unanswered_feedback_count(),
             }
         else:
             memberships = list(sector_selectors.memberships_of(user))

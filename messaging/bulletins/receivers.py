@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from messaging.bulletins.models import Feedback
+from messaging.bulletins.selectors import forget_unanswered_count
 from messaging.bulletins.transport import notify_user
 from sectors.models import Organisation
 from sectors.signals import audience_changed, membership_changed
@@ -92,3 +94,12 @@ def on_membership_changed(sender, membership, **kwargs) -> None:
     """A membership changed (approved, refused, suspended): the user's open sockets re-check their access.
     The signal is sent after the change commits, so no need to wait here."""
     notify_user(membership.user_id)
+
+
+@receiver([post_save, post_delete], sender=Feedback, dispatch_uid="bulletins.feedback_count")
+def on_feedback_changed(sender, instance: Feedback, **kwargs) -> None:
+    """A reply written, answered or handled: the officers' count in the navigation is counted again. Forgotten
+    now (this transaction's own pages count afresh) and again at commit (a page that counted in between saw the
+    old number)."""
+    forget_unanswered_count()
+    transaction.on_commit(forget_unanswered_count, robust=True)

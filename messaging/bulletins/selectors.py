@@ -1,15 +1,19 @@
 """Reads that views, the live socket and services share. Who may see what is ``audience``'s to say; these
 narrow, order and annotate what it allows."""
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from messaging.bulletins.audience import Audience, recipients, visible_bulletins, visible_incidents
 from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
 from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
 from sectors.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 REPLAY_LIMIT = 100
 
@@ -154,10 +158,30 @@ def member_feedback(*, unanswered_only: bool = False) -> QuerySet[Feedback]:
         "-created_at", "-pk")
 
 
+UNANSWERED_KEY = "bulletins:unanswered-replies"
+UNANSWERED_TTL = 60
+
+
 def unanswered_feedback_count() -> int:
-    """How many members' replies wait for an officer (neither answered nor marked handled): one COUNT on a
-    partial index of just those rows, for the officers' navigation."""
-    return Feedback.objects.unanswered().count()
+    """How many members' replies wait for an officer (neither answered nor marked handled), for the officers'
+    navigation on every page: one COUNT on a partial index of just those rows, kept in the cache until a reply
+    is written or changed (``forget_unanswered_count``, from receivers) and for a minute at most."""
+    try:
+        count = cache.get(UNANSWERED_KEY)
+        if count is None:
+            count = Feedback.objects.unanswered().count()
+            cache.set(UNANSWERED_KEY, count, UNANSWERED_TTL)
+        return count
+    except Exception:  # a cache outage costs a query, never the page
+        logger.warning("The unanswered replies count could not use the cache", exc_info=True)
+        return Feedback.objects.unanswered().count()
+
+
+def forget_unanswered_count() -> None:
+    try:
+        cache.delete(UNANSWERED_KEY)
+    except Exception:  # it expires within UNANSWERED_TTL anyway
+        logger.warning("Could not forget the unanswered replies count", exc_info=True)
 
 
 def own_feedback(user, bulletin: Bulletin) -> QuerySet[Feedback]:
