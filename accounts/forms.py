@@ -75,3 +75,55 @@ class SignupForm(forms.Form):
     def signup(self, request, user) -> None:
         user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
+
+
+
+# allauth's forms in the portal's words: "E-mail" and "E-mail address" where allauth says "Email" (ACCOUNT_FORMS).
+EMAIL_LABELS = {"Email": "E-mail", "Email (again)": "E-mail (again)", "Email (optional)": "E-mail (optional)"}
+EMAIL_PLACEHOLDERS = {"Email address": "E-mail address", "Email address confirmation": "E-mail address confirmation"}
+
+
+class EmailWording:
+    """Says "E-mail" and "E-mail address" on the fields of the allauth form it is mixed into."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = EMAIL_LABELS.get(str(field.label), field.label)
+            placeholder = field.widget.attrs.get("placeholder")
+            if placeholder is not None:
+                field.widget.attrs["placeholder"] = EMAIL_PLACEHOLDERS.get(str(placeholder), placeholder)
+
+
+def _allauth_forms() -> dict[str, type]:
+    from allauth.account import forms as allauth_forms
+
+    class LoginForm(EmailWording, allauth_forms.LoginForm):
+        pass
+
+    class AccountSignupForm(EmailWording, allauth_forms.SignupForm):
+        """allauth's sign-up form, which derives from SignupForm above (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    class ResetPasswordForm(EmailWording, allauth_forms.ResetPasswordForm):
+        pass
+
+    class AddEmailForm(EmailWording, allauth_forms.AddEmailForm):
+        pass
+
+    return {form.__name__: form for form in (LoginForm, AccountSignupForm, ResetPasswordForm, AddEmailForm)}
+
+
+_ALLAUTH_FORM_NAMES = {"LoginForm", "AccountSignupForm", "ResetPasswordForm", "AddEmailForm"}
+
+
+def __getattr__(name: str):
+    """ACCOUNT_FORMS's classes, made the first time allauth asks for one. Not at import: allauth.account.forms
+    imports this module while it loads (for SignupForm, ACCOUNT_SIGNUP_FORM_CLASS), so deriving from its forms at
+    the top of this module would be a circular import."""
+    if name not in _ALLAUTH_FORM_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    forms_made = _allauth_forms()
+    for made in forms_made.values():
+        made.__qualname__ = made.__name__
+    globals().update(forms_made)
+    return forms_made[name]

@@ -251,6 +251,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[The Hub] "
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_FORMS = {  # allauth's forms saying "E-mail" (accounts/forms.py)
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.AccountSignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # allauth's own limits, stated so the test and the README can name them.
     "login_failed": "5/5m/key,20/m/ip",

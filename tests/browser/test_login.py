@@ -8,9 +8,9 @@ def test_member_logs_in_through_the_form_and_sees_the_dashboard(page, verified_u
     # On a phone-sized screen the navigation is collapsed behind the toggler.
     page.get_by_role("button", name="Toggle navigation").click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("E-mail").fill(verified_user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     page.wait_for_url("**/dashboard/")
     heading = page.get_by_role("heading", level=1)
@@ -25,11 +25,11 @@ def test_member_logs_in_through_the_form_and_sees_the_dashboard(page, verified_u
 
 def test_wrong_password_shows_the_error_in_the_browser(page, verified_user):
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("E-mail").fill(verified_user.email)
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
-    assert page.get_by_label("Email").input_value() == verified_user.email
+    assert page.get_by_label("E-mail").input_value() == verified_user.email
 
 
 def test_pages_render_without_csp_violations(page, verified_user, password):
@@ -39,9 +39,9 @@ def test_pages_render_without_csp_violations(page, verified_user, password):
         response = page.goto(path)
         assert "default-src 'self'" in response.headers["content-security-policy"]
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(verified_user.email)
+    page.get_by_label("E-mail").fill(verified_user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/dashboard/")
     for path in ["/dashboard/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"]:
         page.goto(path)

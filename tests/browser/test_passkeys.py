@@ -52,9 +52,9 @@ def current_code() -> str:
 
 def sign_in_with_password(page, user, password):
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_load_state()
 
 
@@ -74,7 +74,7 @@ def add_passkey(page, password, *, passwordless: bool):
 
 def log_out(page):
     page.goto("/accounts/logout/")
-    page.get_by_role("button", name="Sign Out").click()
+    page.get_by_role("main").get_by_role("button", name="Log out").click()
     page.wait_for_url("**/")
 
 
@@ -103,7 +103,7 @@ def test_new_officer_registers_a_passkey_then_signs_in_with_it_alone(passkey_pag
 
     log_out(page)
     page.goto("/accounts/login/")
-    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.get_by_role("button", name="Log in with a passkey").click()
     page.wait_for_url("**/dashboard/")
     assert_on_officer_page(page)
     assert page.problems == []

@@ -1,5 +1,6 @@
 """Every kind of page in the portal, opened in chromium as the people who use it: no CSP violation, no
-console error, nothing wider than a phone; and the quote button fills the reply box."""
+console error, nothing wider than a phone; and the quote button puts a reference to the post in the reply box,
+which the thread shows as the quoted post's text."""
 
 import pytest
 
@@ -55,7 +56,17 @@ def test_every_page_kind_renders_cleanly(browser, live_server_url, sector_a):
             if user is member:
                 page.goto(f"/forums/threads/{thread.pk}/")
                 page.get_by_role("button", name="Quote").first.click()
-                assert page.locator("#id_body").input_value().startswith("PC Liaison wrote:\n> **Regent Street**")
+                # A quote is a reference to the post (messaging/board/quotes.py), not a copy of its text...
+                opening = thread.posts.order_by("pk").first()
+                assert page.locator("#id_body").input_value() == f"> [quote={opening.pk}]\n\n"
+                page.get_by_role("button", name="Post reply").click()
+                page.locator("blockquote.quote").first.wait_for()
+                # ... and the thread shows the quoted post's own text in its place.
+                reply = Post.objects.filter(thread=thread, author=member).latest("pk")
+                assert reply.body.strip() == f"> [quote={opening.pk}]"
+                quote = page.locator(f"#post-{reply.pk}-body blockquote.quote")
+                assert quote.locator(".quote-source").inner_text() == "PC Liaison wrote:"
+                assert quote.locator("strong").inner_text() == "Regent Street"
         finally:
             context.close()
 
