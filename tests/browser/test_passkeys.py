@@ -116,7 +116,7 @@ def test_officer_with_an_app_adds_a_passkey_and_uses_it_as_the_second_factor(pas
     sign_in_with_password(page, user, password)
     page.wait_for_url("**/accounts/2fa/authenticate/")
     page.get_by_label("Code").fill(current_code())
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/dashboard/")
     add_passkey(page, password, passwordless=False)
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).count() == 1

@@ -8,13 +8,14 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
 
 from accounts import roles
 from messaging.board import services as board_services
 from messaging.board.models import Forum
 from messaging.bulletins import services
 from tests.conftest import client_as
-from tests.factories import BulletinFactory
+from tests.factories import BulletinFactory, officer_user
 
 FORBIDDEN = {
     "Sign in / Sign out (say Log in / Log out)": re.compile(r"\bsign[ -]?(in|out)\b", re.IGNORECASE),
@@ -108,3 +109,13 @@ def test_every_page_says_log_in_sign_up_e_mail_and_names_its_buttons(client, peo
             assert response.status_code == 200, f"{role} {path}: {response.status_code}"
             found += [f"{role} {path}: {finding}" for finding in forbidden_words(response.content.decode())]
     assert found == [], "Words outside the portal's vocabulary:\n" + "\n".join(found)
+
+
+@pytest.mark.django_db
+def test_the_second_login_step_says_log_in_too(db):
+    officer = officer_user()
+    client = Client()
+    response = client.post("/accounts/login/", {"login": officer.email, "password": "correct-horse-battery"},
+                           follow=True)
+    assert response.request["PATH_INFO"] == "/accounts/2fa/authenticate/"
+    assert forbidden_words(response.content.decode()) == []
