@@ -270,6 +270,7 @@ ACCOUNT_RATE_LIMITS = {
 # 127.0.0.1: an IP address cannot be a WebAuthn relying party).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+ACCOUNT_ADAPTER = "accounts.adapter.HubAccountAdapter"
 MFA_ADAPTER = "accounts.mfa.HubMFAAdapter"
 
 GUARDIAN_RAISE_403 = False

@@ -88,7 +88,7 @@ def test_signup_requires_display_name(client):
 def test_wrong_password_shows_the_form_error(client, verified_user):
     response = client.post(reverse("account_login"), {"login": verified_user.email, "password": "not-it"})
     assert response.status_code == 200
-    assert "The email address and/or password you specified are not correct." in response.content.decode()
+    assert "The e-mail address and/or password you entered are not correct." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

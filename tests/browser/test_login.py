@@ -28,7 +28,7 @@ def test_wrong_password_shows_the_error_in_the_browser(page, verified_user):
     page.get_by_label("E-mail").fill(verified_user.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Log in", exact=True).click()
-    assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
+    assert page.get_by_text("The e-mail address and/or password you entered are not correct.").is_visible()
     assert page.get_by_label("E-mail").input_value() == verified_user.email
 
 
