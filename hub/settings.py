@@ -201,6 +201,10 @@ else:
 # the longest a bulletin whose push was lost (Redis down, a publisher killed after commit) waits for its sockets.
 LIVE_STREAM_POLL_SECONDS = float(os.environ.get("LIVE_STREAM_POLL_SECONDS", "2"))
 
+# How many copies of a bulletin's e-mail fan-out are queued: they share the work, so up to that many workers
+# send at once (make worker runs WORKERS, default 2).
+EMAIL_FANOUT_TASKS = int(os.environ.get("EMAIL_FANOUT_TASKS", os.environ.get("WORKERS", "2")))
+
 # Background tasks: run at once by default; a database queue served by `manage.py db_worker` in production.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DATABASE_URL else "immediate")
 TASKS = {

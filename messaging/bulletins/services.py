@@ -105,7 +105,10 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
         Bulletin.objects.filter(pk=bulletin.supersedes_id).update(status=Bulletin.Status.SUPERSEDED)
         record(by, "bulletin.supersede", bulletin.supersedes, superseded_by=bulletin.pk)
     record(by, "bulletin.publish", bulletin, recipients=len(recipient_ids))
-    _enqueue_with_this_transaction(send_bulletin_emails, bulletin.pk)
+    # Several copies of the fan-out share its work (each claims deliveries with SKIP LOCKED), so that every
+    # worker sends: one task alone kept one worker busy and the others idle.
+    for _ in range(settings.EMAIL_FANOUT_TASKS):
+        _enqueue_with_this_transaction(send_bulletin_emails, bulletin.pk)
     # Last, so that the stream's lock is held for as short a time as possible.
     bulletin.sequence = _next_sequence()
     bulletin.save(update_fields=["sequence"])
@@ -129,7 +132,7 @@ def _enqueue_with_this_transaction(task, *args) -> None:
     no crash after the commit can leave a bulletin without its e-mail fan-out. A backend that runs tasks at
     once (the embedded default) would run it before the commit: there it waits for the commit."""
     if isinstance(task.get_backend(), ImmediateBackend):
-        transaction.on_commit(lambda: task.enqueue(*args))
+        transaction.on_commit(lambda: task.enqueue(*args))  # a second copy finds nothing left: harmless
     else:
         task.enqueue(*args)
 
