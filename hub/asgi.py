@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the channels consumers."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,6 +22,12 @@ from hub.websockets import (  # noqa: E402
 
 let_daphne_send_standard_close_codes()
 let_autobahn_format_its_configuration_only_when_logged()
+
+# What is loaded by now lives as long as the process: out of the collector's sight (gc.freeze), and collections
+# rarer, so that a server holding thousands of sockets' objects does not stall a live fan-out for a collection
+# (bench/live_fanout.py: the late updates' p50 went from 90-250 ms to 66-92 ms).
+gc.freeze()
+gc.set_threshold(50_000, 20, 20)
 
 application = ProtocolTypeRouter(
     {
