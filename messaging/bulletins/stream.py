@@ -111,8 +111,9 @@ class ProcessStream:
 
     async def _start(self) -> None:
         layer = get_channel_layer()
-        self.channel = await layer.new_channel("live.stream.")
-        await layer.group_add(STREAM_GROUP, self.channel)
+        channel = await layer.new_channel("live.stream.")
+        await layer.group_add(STREAM_GROUP, channel)
+        self.channel = channel  # only once subscribed: a start that failed (Redis down) is tried again
         self.tasks = [asyncio.create_task(self._receive(layer)), asyncio.create_task(self._poll()),
                       asyncio.create_task(self._renew_places())]
 
