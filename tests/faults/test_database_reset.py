@@ -126,15 +126,19 @@ def test_supervised_workers_finish_a_fanout_through_dropped_connections(officer,
     )
     try:
         started = time.monotonic()
+        dropped = 0  # connections terminated: each may cost the one message its worker had in flight
         for messages_sent in (3, 7):
             wait_until(lambda count=messages_sent: sum(mailbox_counts(tmp_path).values()) >= count, timeout=20,
                        message=f"{messages_sent} messages")
-            assert terminate_other_sessions() >= 2  # at least the two workers'
+            terminated = terminate_other_sessions()
+            assert terminated >= 2  # at least the two workers'
+            dropped += terminated
         wait_until(lambda: not Delivery.objects.filter(bulletin=bulletin, emailed_at__isnull=True).exists(),
                    timeout=30, message="the fan-out to finish")
         assert time.monotonic() - started < 30
         wait_until(lambda: not DBTaskResult.objects.running().exists(), timeout=10, message="no task left running")
-        assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+        # The publish queued EMAIL_FANOUT_TASKS copies of the fan-out: every one ended well.
+        assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
         wait_until(lambda: len(child_pids(supervisor.pid)) == 2, timeout=10, message="two workers serving")
         assert supervisor.poll() is None
     finally:
@@ -143,4 +147,6 @@ def test_supervised_workers_finish_a_fanout_through_dropped_connections(officer,
 
     counts = mailbox_counts(tmp_path)
     assert set(counts) == {member.email for member in members}
-    assert sum(counts.values()) - len(members) <= 2  # at most the one in flight, per interruption
+    # Two copies of the fan-out share the work (EMAIL_FANOUT_TASKS), so both workers have a message in flight:
+    # at most one duplicate per dropped connection.
+    assert sum(counts.values()) - len(members) <= dropped
