@@ -191,7 +191,9 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Every live message of the process goes through one channel (the live stream's): room for bursts of
+    # notices (a lead's mass decisions), not the default 100.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 10_000}}}
     # Claimed one-time form tokens and socket places are written once and must outlive the churn of rate-limit
     # counters: LocMemCache's default of 300 entries would evict them within minutes.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
