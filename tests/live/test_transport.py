@@ -79,3 +79,24 @@ def test_the_receivers_are_connected_once_each():
     for signal, sender, function in hookups:
         live = [r for r in signal._live_receivers(sender)[0] if r is function]
         assert len(live) == 1, function.__name__
+
+
+@pytest.mark.django_db
+def test_a_notice_the_channel_layer_refuses_is_queued_to_be_sent_again(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with mock.patch.object(transport, "group_send", side_effect=ConnectionError("Redis is down")):
+        transport.notify_user(42)
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="resend_notice")
+    assert queued.args_kwargs["args"][:2] == [42, {"type": "live.notice", "notice": "live.refresh", "user_id": 42}]
+    assert queued.run_after is not None
+
+    # Sent when the layer takes it again; refused once more, it is queued for a later try.
+    sent = []
+    with mock.patch.object(transport, "group_send", lambda group, message: sent.append((group, message))):
+        assert transport.resend_notice.call(*queued.args_kwargs["args"]) is True
+    assert sent == [(STREAM_GROUP, {"type": "live.notice", "notice": "live.refresh", "user_id": 42})]
+    with mock.patch.object(transport, "group_send", side_effect=ConnectionError("Redis is down")):
+        assert transport.resend_notice.call(*queued.args_kwargs["args"]) is False
+    assert DBTaskResult.objects.filter(task_path__endswith="resend_notice").count() == 2
