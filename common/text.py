@@ -153,6 +153,14 @@ def recook(queryset: Any, *, batch_size: int = 1000, everything: bool = False, s
         last_pk = rows[-1][0]
 
 
+class Cooked:
+    """A second stored text of a model (an answer, an agenda) in the shape the ``cooked`` template filter reads
+    (``body_html``): ``{{ call.agenda_text|cooked }}``."""
+
+    def __init__(self, html: str) -> None:
+        self.body_html = html
+
+
 def stored_html(value: str) -> SafeString:
     """HTML that render_markdown made and a model stored (``cook_on_save``, `recook`), for a template: it was
     sanitised when it was written, so it is output as it is."""

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "messaging",
     "messaging.board",
     "messaging.bulletins",
+    "messaging.bridge",
     "dashboard",
 ]
 
@@ -206,6 +207,12 @@ LIVE_STREAM_POLL_SECONDS = float(os.environ.get("LIVE_STREAM_POLL_SECONDS", "2")
 # How many copies of a bulletin's e-mail fan-out are queued: they share the work, so up to that many workers
 # send at once (make worker runs WORKERS, default 2).
 EMAIL_FANOUT_TASKS = int(os.environ.get("EMAIL_FANOUT_TASKS", os.environ.get("WORKERS", "2")))
+
+# Bridge calls: how many representatives a sector lead may name (each with a deputy), how long before a call
+# its accepted invitees are reminded, and how long an RSVP link in an e-mail stays valid after the call ends.
+BRIDGE_REPRESENTATIVES_PER_SECTOR = int(os.environ.get("BRIDGE_REPRESENTATIVES_PER_SECTOR", "3"))
+BRIDGE_REMINDER_MINUTES = 15
+BRIDGE_RSVP_LINK_GRACE_HOURS = 1
 
 # Background tasks: run at once by default; a database queue served by `manage.py db_worker` in production.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DATABASE_URL else "immediate")

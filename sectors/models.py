@@ -187,3 +187,26 @@ class OrganisationJoinRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+class BridgeRepresentative(models.Model):
+    """A member a sector lead names to speak for the sector on Bridge Calls, with a deputy who stands in for
+    them. Both are approved members of the sector; a sector has at most settings.BRIDGE_REPRESENTATIVES_PER_SECTOR
+    representatives (sectors.services enforces it)."""
+
+    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="bridge_representatives")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bridge_roles")
+    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="bridge_deputy_roles")
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sector__name", "appointed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "user"], name="one_bridge_role_per_person_and_sector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} represents {self.sector} on bridge calls"

@@ -114,7 +114,8 @@
     header.className = "toast-header";
     const strong = document.createElement("strong");
     strong.className = "me-auto";
-    strong.textContent = bulletin.sensitive ? "New bulletin (OFFICIAL-SENSITIVE)" : `${bulletin.severity_label}: ${bulletin.kind_label}`;
+    strong.textContent = bulletin.sensitive ? "New bulletin (OFFICIAL-SENSITIVE)"
+      : [bulletin.severity_label, bulletin.kind_label].filter(Boolean).join(": ");
     const close = document.createElement("button");
     close.type = "button";
     close.className = "btn-close";
@@ -192,6 +193,33 @@
     });
   }
 
+  // News that is not a bulletin (transport.announce and send_to_user: a bridge call to which this user is invited,
+  // scheduled, moved, cancelled or starting; a roll call that changed). It may ask for a toast, and names the
+  // parts of the page that show what changed: each element whose data-live-part lists one of those names is
+  // fetched again from its data-part-url (rendered by the server, through the same sanitising pipeline).
+  function handleNews(news) {
+    if (news.toast) {
+      showToast({
+        id: 0, severity: news.severity || "info", sensitive: false, severity_label: news.heading || "News",
+        kind_label: news.subheading || "", title: news.title, url: news.url, summary: news.summary,
+      });
+    }
+    (Array.isArray(news.refresh) ? news.refresh : []).forEach(refreshPart);
+  }
+
+  async function refreshPart(name) {
+    if (typeof name !== "string" || !/^[a-z0-9-]{1,60}$/.test(name)) return;
+    const parts = document.querySelectorAll(`[data-live-part~="${name}"]`);
+    for (const part of parts) {
+      const url = part.dataset.partUrl;
+      if (!url || !url.startsWith("/")) continue;
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) continue;
+      part.innerHTML = await response.text();
+      part.classList.add("live-new");
+    }
+  }
+
   // An officer's replay brings back what they published themselves (officers read every bulletin), typically on
   // the page their publishing form led to: they know, and a toast would bury the others' news under their own.
   function ownBulletin(bulletin) {
@@ -249,6 +277,8 @@
         handleBulletin(message, false);
       } else if (message.type === "withdrawn") {
         markWithdrawn(message);
+      } else if (message.type === "news") {
+        handleNews(message);
       } else if (message.type === "replayed") {
         finishReplay(message.complete);
       } else if (message.type === "error" && replayed) {

@@ -2,7 +2,8 @@
 
 The rule: a bulletin reaches the active, approved members of its sectors (of every sector when it is for
 ``everyone``); when it names boroughs, only those of them whose organisation has premises in one of those
-boroughs. Officers see every bulletin, addressed to them or not. An incident's audience follows the same rule,
+boroughs; and the active, approved members (of any sector) it names (``Bulletin.named_recipients``: a bridge
+call's summary for its invitees only), whatever their boroughs. Officers see every bulletin, addressed to them or not. An incident's audience follows the same rule,
 with "no sectors" meaning everyone (its updates are published that way).
 
 It has two faces that must always agree (tests/bulletins/test_audience.py proves it on random data):
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -35,27 +36,37 @@ from sectors.models import Borough, Membership
 from sectors.permissions import approved_sector_ids
 
 
+def audience_prefetch() -> tuple[Any, ...]:
+    """What to prefetch with bulletins for ``Audience.of``: their sectors, boroughs and named people's ids."""
+    return "sectors", "boroughs", Prefetch("named_recipients", queryset=User.objects.only("pk"))
+
+
 def _ids(objects: Iterable[Any]) -> frozenset[int]:
     return frozenset(getattr(item, "pk", item) for item in objects)
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Whom a bulletin is addressed to: everyone, or sectors; narrowed to boroughs when any are named."""
+    """Whom a bulletin is addressed to: everyone, or sectors, narrowed to boroughs when any are named; plus the
+    people it names."""
 
     everyone: bool
     sector_ids: frozenset[int]
     borough_ids: frozenset[int]
+    user_ids: frozenset[int] = frozenset()
 
     @classmethod
-    def chosen(cls, *, everyone: bool, sectors: Iterable[Any] = (), boroughs: Iterable[Any] = ()) -> Audience:
+    def chosen(cls, *, everyone: bool, sectors: Iterable[Any] = (), boroughs: Iterable[Any] = (),
+               people: Iterable[Any] = ()) -> Audience:
         """From the choices on a form or a service call: model instances or their ids."""
-        return cls(everyone=bool(everyone), sector_ids=_ids(sectors), borough_ids=_ids(boroughs))
+        return cls(everyone=bool(everyone), sector_ids=_ids(sectors), borough_ids=_ids(boroughs),
+                   user_ids=_ids(people))
 
     @classmethod
     def of(cls, bulletin: Bulletin) -> Audience:
-        """A bulletin's audience (uses its prefetched sectors and boroughs when there are any)."""
-        return cls.chosen(everyone=bulletin.everyone, sectors=bulletin.sectors.all(), boroughs=bulletin.boroughs.all())
+        """A bulletin's audience (uses its prefetched sectors, boroughs and named recipients when there are any)."""
+        return cls.chosen(everyone=bulletin.everyone, sectors=bulletin.sectors.all(), boroughs=bulletin.boroughs.all(),
+                          people=bulletin.named_recipients.all())
 
     @classmethod
     def of_incident(cls, incident: Incident) -> Audience:
@@ -65,11 +76,13 @@ class Audience:
 
     def as_message(self) -> dict[str, Any]:
         """For the channel layer's message, which must be plain JSON-like data (msgpack on Redis)."""
-        return {"everyone": self.everyone, "sectors": sorted(self.sector_ids), "boroughs": sorted(self.borough_ids)}
+        return {"everyone": self.everyone, "sectors": sorted(self.sector_ids), "boroughs": sorted(self.borough_ids),
+                "people": sorted(self.user_ids)}
 
     @classmethod
     def from_message(cls, data: dict[str, Any]) -> Audience:
-        return cls.chosen(everyone=data["everyone"], sectors=data["sectors"], boroughs=data["boroughs"])
+        return cls.chosen(everyone=data["everyone"], sectors=data["sectors"], boroughs=data["boroughs"],
+                          people=data.get("people", ()))
 
 
 @dataclass(frozen=True)
@@ -79,11 +92,14 @@ class Reach:
     is_officer: bool
     sector_ids: frozenset[int]
     borough_ids: frozenset[int]
+    user_id: int | None = None
 
     def is_addressed_by(self, audience: Audience) -> bool:
         """Is this user among the audience's recipients? The in-memory twin of ``recipients``."""
         if not self.sector_ids:
             return False  # "everyone" means every approved member, so a member of no sector is not in it
+        if self.user_id is not None and self.user_id in audience.user_ids:
+            return True
         if not audience.everyone and not self.sector_ids & audience.sector_ids:
             return False
         return not audience.borough_ids or bool(self.borough_ids & audience.borough_ids)
@@ -105,7 +121,7 @@ def reach_of(user) -> Reach:
         Borough.objects.filter(organisations=user.organisation_id).values_list("pk", flat=True)
     ) if user.organisation_id else frozenset()
     return Reach(is_officer=roles.is_officer(user), sector_ids=frozenset(approved_sector_ids(user)),
-                 borough_ids=borough_ids)
+                 borough_ids=borough_ids, user_id=user.pk)
 
 
 # The query face ----------------------------------------------------------------------------------------------
@@ -113,12 +129,14 @@ def reach_of(user) -> Reach:
 
 def recipients(audience: Audience) -> QuerySet[User]:
     """The users a bulletin with this audience is published to (one Delivery each)."""
-    memberships = Membership.objects.approved().filter(user__is_active=True)
-    if not audience.everyone:
-        memberships = memberships.filter(sector__in=audience.sector_ids)
+    approved = Membership.objects.approved().filter(user__is_active=True)
+    memberships = approved if audience.everyone else approved.filter(sector__in=audience.sector_ids)
     users = User.objects.filter(pk__in=memberships.values("user_id"))
     if audience.borough_ids:
         users = users.filter(organisation__boroughs__in=audience.borough_ids)
+    if audience.user_ids:
+        named = User.objects.filter(pk__in=audience.user_ids).filter(pk__in=approved.values("user_id"))
+        users = User.objects.filter(Q(pk__in=users.values("pk")) | Q(pk__in=named.values("pk")))
     return users.distinct()
 
 

@@ -213,7 +213,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """A notice about this socket's user (transport.notify_user), handed over by the stream."""
         if self.slot is None:
             return  # already closing
-        if notice["notice"] == "live.session_ended":
+        if notice["notice"] == "live.message":
+            # Something for this user alone (transport.send_to_user): passed on as it is, once the socket's
+            # access has been read (until then its reach is NOBODY).
+            if self.reach is not NOBODY:
+                await self.send_json(notice["payload"])
+        elif notice["notice"] == "live.session_ended":
             # One session of the user ended (logged out, or signed out from another session): close the sockets
             # that session opened.
             if self.session_key and notice.get("session_key") == self.session_key:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common import text
-from common.text import CookedQuerySet, cook_many, cook_on_save, plain_summary, render_markdown
+from common.text import Cooked, CookedQuerySet, cook_many, cook_on_save, plain_summary, render_markdown
 
 SUMMARY_LENGTH = 200
 # A notice template's blanks: a lower-case name in braces, such as {route}, {start} or {closures}.
@@ -46,6 +46,22 @@ class Incident(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class IncidentThreadLink(models.Model):
+    """A forum thread an officer linked to an incident: its room lists it (to those who may read the thread)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="thread_links")
+    thread = models.ForeignKey("board.Thread", on_delete=models.CASCADE, related_name="incident_links")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-linked_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["incident", "thread"], name="one_link_per_incident_and_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.thread} linked to {self.incident}"
 
 
 class BulletinQuerySet(CookedQuerySet):  # bulk writes store the body's HTML too
@@ -105,6 +121,9 @@ class Bulletin(models.Model):
     everyone = models.BooleanField(default=False, help_text="Every approved member of every sector.")
     sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="bulletins")
     boroughs = models.ManyToManyField("sectors.Borough", blank=True, related_name="bulletins")
+    # People addressed by name, besides (or instead of) sectors: the invitees of a bridge call its summary is
+    # for. Still only those of them who are approved members when it is published (audience.recipients).
+    named_recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     starts_at = models.DateTimeField("event starts", null=True, blank=True)
     ends_at = models.DateTimeField("event ends", null=True, blank=True)
     location = models.CharField(max_length=200, blank=True)
@@ -246,13 +265,6 @@ class FeedbackQuerySet(CookedQuerySet):
         return self.filter(handled_at__isnull=True)
 
 
-class _Cooked:
-    """Stored HTML in the shape the ``cooked`` template filter reads (``body_html``)."""
-
-    def __init__(self, html: str) -> None:
-        self.body_html = html
-
-
 class Feedback(models.Model):
     """A member's reply to a bulletin. Officers see every reply; the member sees their own, and the answer an
     officer gives them (privately: nobody else sees either)."""
@@ -303,9 +315,9 @@ class Feedback(models.Model):
         return self.answered_at is not None
 
     @property
-    def answer_text(self) -> _Cooked:
+    def answer_text(self) -> Cooked:
         """The answer for the ``cooked`` filter: ``{{ feedback.answer_text|cooked }}`` shows its stored HTML."""
-        return _Cooked(self.answer_html)
+        return Cooked(self.answer_html)
 
 
 class NoticeTemplate(models.Model):

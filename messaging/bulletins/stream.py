@@ -32,7 +32,7 @@ from django.conf import settings
 
 from common.frames import text_frame
 from messaging.bulletins import places
-from messaging.bulletins.audience import Audience
+from messaging.bulletins.audience import Audience, audience_prefetch
 from messaging.bulletins.models import Bulletin, Delivery, LiveStream
 from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
 
@@ -51,11 +51,19 @@ def stream_message(bulletin: Bulletin) -> dict[str, Any]:
             "audience": Audience.of(bulletin).as_message(), "withdrawn": bulletin.is_withdrawn}
 
 
+def announcement(audience: Audience, payload: dict[str, Any]) -> dict[str, Any]:
+    """What crosses the channel layer for news that is not a bulletin (a withdrawal, a bridge call scheduled or
+    starting): the sockets the audience reaches are sent ``payload``. Not numbered and not replayed: what it
+    announces is on the page the next time it loads. An audience of nobody (``Audience.chosen(everyone=False)``)
+    reaches officers only."""
+    return {"type": "live.announce", "audience": audience.as_message(), "payload": payload}
+
+
 def withdrawal_message(bulletin: Bulletin) -> dict[str, Any]:
-    """What crosses the channel layer when a published bulletin is withdrawn: who may hear of it, and what the
-    page is told (its id and URL: the page fetches nothing, it only marks what it shows of it)."""
-    return {"type": "live.withdrawn", "audience": Audience.of(bulletin).as_message(),
-            "bulletin": {"type": "withdrawn", "id": bulletin.pk, "url": bulletin.get_absolute_url()}}
+    """When a published bulletin is withdrawn: who may hear of it, and what the page is told (its id and URL: the
+    page fetches nothing, it only marks what it shows of it)."""
+    return announcement(Audience.of(bulletin),
+                        {"type": "withdrawn", "id": bulletin.pk, "url": bulletin.get_absolute_url()})
 
 
 def current_position() -> int:
@@ -67,7 +75,7 @@ def published_after(position: int, *, up_to: int) -> list[dict[str, Any]]:
     """The stream messages for sequence numbers (position, up_to], oldest first, at most CATCH_UP_BATCH."""
     bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to).select_related("incident")
                  .only(*PAYLOAD_FIELDS, "incident__title", "everyone", "status")
-                 .prefetch_related("sectors", "boroughs").order_by("sequence")[:CATCH_UP_BATCH])
+                 .prefetch_related(*audience_prefetch()).order_by("sequence")[:CATCH_UP_BATCH])
     return [stream_message(bulletin) for bulletin in bulletins]
 
 
@@ -132,8 +140,8 @@ class ProcessStream:
                     await self.arrived(message)
                 elif message.get("type") == "live.notice":
                     await self.notice(message)
-                elif message.get("type") == "live.withdrawn":
-                    await self.withdrawn(message)
+                elif message.get("type") == "live.announce":
+                    await self.announced(message)
             except Exception:  # a database hiccup while catching up: the next poll tries again
                 logger.warning("The live stream could not handle %s", message.get("type"), exc_info=True)
 
@@ -188,18 +196,17 @@ class ProcessStream:
             if isinstance(outcome, Exception):
                 logger.warning("A live socket failed on a notice", exc_info=outcome)
 
-    async def withdrawn(self, message: dict[str, Any]) -> None:
-        """A bulletin was withdrawn: the sockets its audience reaches are told (not numbered: a page that misses
-        it shows the withdrawal when it next loads)."""
+    async def announced(self, message: dict[str, Any]) -> None:
+        """News for an audience (``announcement``): the sockets it reaches are told, in stream order."""
         async with self.lock:
             audience = Audience.from_message(message["audience"])
-            text = json.dumps(message["bulletin"])
+            text = json.dumps(message["payload"])
             frame = text_frame(text)
             for socket in [socket for socket in self.sockets if socket.reach.receives(audience)]:
                 try:
                     await socket.send_prepared(text, frame)
-                except Exception:  # one socket's failure must not keep the notice from the others
-                    logger.warning("Could not tell a live socket of a withdrawal", exc_info=True)
+                except Exception:  # one socket's failure must not keep the news from the others
+                    logger.warning("Could not send an announcement to a live socket", exc_info=True)
 
     async def _catch_up(self, up_to: int) -> None:
         """Dispatch, from the database, every bulletin numbered after the position and up to ``up_to``."""

@@ -29,8 +29,9 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from django_tasks import task
 
+from messaging.bulletins.audience import Audience, audience_prefetch
 from messaging.bulletins.models import Bulletin
-from messaging.bulletins.stream import STREAM_GROUP, stream_message, withdrawal_message
+from messaging.bulletins.stream import STREAM_GROUP, announcement, stream_message, withdrawal_message
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def broadcast_bulletin(bulletin_id: int) -> None:
     """Push a just-published bulletin to every server process. Call only after the publish has committed.
     Never raises: a push that fails is caught up by every process's stream from the database (``stream``)."""
     try:
-        bulletin = Bulletin.objects.select_related("incident").prefetch_related("sectors", "boroughs").get(
+        bulletin = Bulletin.objects.select_related("incident").prefetch_related(*audience_prefetch()).get(
             pk=bulletin_id)
         group_send(STREAM_GROUP, stream_message(bulletin))
     except Exception:
@@ -77,10 +78,25 @@ def broadcast_withdrawal(bulletin_id: int) -> None:
     never raises: unlike a publish, nothing is lost if it does not arrive, since every page shows the bulletin's
     status as it is when it loads."""
     try:
-        bulletin = Bulletin.objects.prefetch_related("sectors", "boroughs").get(pk=bulletin_id)
+        bulletin = Bulletin.objects.prefetch_related(*audience_prefetch()).get(pk=bulletin_id)
         group_send(STREAM_GROUP, withdrawal_message(bulletin))
     except Exception:
         logger.warning("Live notice of the withdrawal of bulletin %s failed", bulletin_id, exc_info=True)
+
+
+def announce(audience: Audience, payload: dict) -> None:
+    """Send news that is not a bulletin (``payload``: JSON with a ``type``) to the open pages ``audience`` reaches,
+    after the commit that made it true. Best effort, and never raises: pages show the same when they load."""
+    try:
+        group_send(STREAM_GROUP, announcement(audience, payload))
+    except Exception:
+        logger.warning("Live announcement %s failed", payload.get("type"), exc_info=True)
+
+
+def send_to_user(user_id: int, payload: dict) -> None:
+    """Send ``payload`` (JSON with a ``type``) to every open page of one user: a toast about them alone (an
+    invitation). Never raises; refused, it is sent again later like any notice."""
+    notify_user(user_id, "live.message", payload=payload)
 
 
 def notify_user(user_id: int, message_type: str = "live.refresh", **fields) -> None:

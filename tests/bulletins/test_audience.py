@@ -69,9 +69,10 @@ def make_person(spec: dict, sectors: list, boroughs: list, officers: Group) -> U
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(people=st.lists(person, min_size=1, max_size=6), chosen=audience_choice, incident_choice=audience_choice)
+@given(people=st.lists(person, min_size=1, max_size=6), chosen=audience_choice, incident_choice=audience_choice,
+       named=st.sets(st.integers(min_value=0, max_value=5), max_size=3))
 def test_the_query_face_the_in_memory_face_and_the_deliveries_agree(places, officer, people, chosen,
-                                                                    incident_choice):
+                                                                    incident_choice, named):
     sectors, boroughs = places
     officers = Group.objects.get(name=roles.OFFICERS)
     with transaction.atomic():
@@ -80,6 +81,8 @@ def test_the_query_face_the_in_memory_face_and_the_deliveries_agree(places, offi
             author=officer, everyone=chosen["everyone"],
             sectors=[sectors[i] for i in chosen["sectors"]], boroughs=[boroughs[i] for i in chosen["boroughs"]],
         )
+        # People named besides the sectors (a bridge call's invitees): only approved members among them count.
+        bulletin.named_recipients.set([users[i] for i in named if i < len(users)])
         incident = services.open_incident(
             title="Incident", sectors=[sectors[i] for i in incident_choice["sectors"]],
             boroughs=[boroughs[i] for i in incident_choice["boroughs"]], by=officer,
@@ -117,3 +120,14 @@ def test_a_borough_narrows_the_audience_and_never_widens_it():
     assert not in_retail_camden.receives(Audience.chosen(everyone=False, sectors=[1], boroughs=[8]))
     assert not in_retail_camden.receives(Audience.chosen(everyone=False, sectors=[2], boroughs=[7]))
     assert in_retail_camden.receives(Audience.chosen(everyone=True, boroughs=[7]))
+
+
+def test_a_named_person_is_addressed_whatever_their_sectors_and_boroughs():
+    member_elsewhere = Reach(is_officer=False, sector_ids=frozenset({3}), borough_ids=frozenset({9}), user_id=42)
+    invitees_only = Audience.chosen(everyone=False, people=[42])
+    assert member_elsewhere.receives(invitees_only)
+    assert member_elsewhere.receives(Audience.chosen(everyone=False, sectors=[1], boroughs=[7], people=[42]))
+    assert not member_elsewhere.receives(Audience.chosen(everyone=False, people=[43]))
+    # Named, but a member of no sector (suspended everywhere): not addressed, as recipients() would not be.
+    assert not Reach(is_officer=False, sector_ids=frozenset(), borough_ids=frozenset(), user_id=42).receives(
+        invitees_only)
