@@ -2,6 +2,8 @@
 
 import socket
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,14 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {message}")
         time.sleep(interval)
+
+
+def healthz_status(port: int) -> int:
+    """The status /healthz answers on a local server; 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0

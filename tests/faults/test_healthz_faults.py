@@ -5,13 +5,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 from django.db import connection
 
 from hub import health
-from tests.faults.helpers import free_port, requires_postgresql, wait_until
+from tests.faults.helpers import free_port, healthz_status, requires_postgresql, wait_until
 from tests.processes import BASE_DIR, process_env
 
 pytestmark = pytest.mark.faults
@@ -61,10 +60,10 @@ def test_probes_of_a_real_server_leave_no_redis_subscription_behind(private_redi
     )
     redis = private_redis.client()
     try:
-        wait_until(lambda: _status(port) == 200, timeout=30, message="the server to answer /healthz")
+        wait_until(lambda: healthz_status(port) == 200, timeout=30, message="the server to answer /healthz")
         # A few at once as well as one after another, as several load balancers would probe.
         statuses = []
-        threads = [threading.Thread(target=lambda: statuses.extend(_status(port) for _ in range(10)))
+        threads = [threading.Thread(target=lambda: statuses.extend(healthz_status(port) for _ in range(10)))
                    for _ in range(5)]
         for thread in threads:
             thread.start()
@@ -78,12 +77,3 @@ def test_probes_of_a_real_server_leave_no_redis_subscription_behind(private_redi
         serve.terminate()
         serve.wait(timeout=15)
 
-
-def _status(port: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0

@@ -8,29 +8,18 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from sectors.models import Sector
 from tests.factories import member_of
-from tests.faults.helpers import child_pids, free_port, wait_until
+from tests.faults.helpers import child_pids, free_port, healthz_status, wait_until
 from tests.live.helpers import session_cookie_for
 from tests.live.rawsocket import RawWebSocket
 from tests.processes import BASE_DIR, process_env
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def healthz_status(port: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0
 
 
 def start_serve(port: int, env: dict[str, str], *extra: str) -> subprocess.Popen:
