@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 
 from accounts import roles
 from accounts.role_admin import ScopedRoleAdmin, role_holders_field
+from audit.services import record
 from sectors import services
 from sectors.models import (
     Borough,
+    BoroughSpoc,
+    BridgeRepresentative,
     Membership,
     Organisation,
     OrganisationAdministrator,
@@ -118,3 +121,131 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # decisions are audited and close live sockets; a delete would do neither
+
+
+class BridgeRepresentativeAdminForm(forms.ModelForm):
+    """Asks the same rules as the lead's page (sectors.services) before saving, so a refusal shows beside the
+    form here rather than as an error page; the save itself goes through the services, which ask them again
+    under the sector's lock and audit the change."""
+
+    class Meta:
+        model = BridgeRepresentative
+        fields = ["sector", "user", "deputy"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            if self.instance.pk is None:
+                services.check_new_representative(cleaned["sector"], person=cleaned["user"],
+                                                  deputy=cleaned.get("deputy"))
+            elif "deputy" in self.changed_data:
+                services.check_deputy_change(self.instance, deputy=cleaned.get("deputy"))
+        except services.RepresentativeError as error:
+            raise forms.ValidationError(str(error)) from error
+        return cleaned
+
+
+@admin.register(BridgeRepresentative)
+class BridgeRepresentativeAdmin(admin.ModelAdmin):
+    """Sector leads name representatives on the sector's page; here an administrator does the same, through the
+    same services (the limit, the deputy rules, the audit entry)."""
+
+    form = BridgeRepresentativeAdminForm
+    list_display = ["user", "sector", "deputy", "appointed_by", "appointed_at"]
+    list_filter = ["sector"]
+    search_fields = ["user__email", "user__display_name", "deputy__email", "deputy__display_name", "sector__name"]
+    list_select_related = ["user", "sector", "deputy", "appointed_by"]
+    autocomplete_fields = ["user", "deputy"]
+    readonly_fields = ["appointed_by", "appointed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another person or sector is another representative: remove this one and name the other.
+        return [*self.readonly_fields, "sector", "user"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if "deputy" in form.changed_data:
+                services.set_deputy(obj, deputy=obj.deputy, by=request.user)
+            return
+        created = services.name_representative(obj.sector, person=obj.user, deputy=obj.deputy, by=request.user)
+        obj.pk, obj.appointed_by, obj.appointed_at = created.pk, created.appointed_by, created.appointed_at
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.remove_representative(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for representative in queryset.select_related("user", "sector"):
+            services.remove_representative(representative, by=request.user)
+
+
+class BoroughSpocAdminForm(forms.ModelForm):
+    """Only police liaison officers (active, in the officers group) can be a borough's SPOC or deputy; a borough
+    has one SPOC. Both are said beside the form rather than as an error page."""
+
+    class Meta:
+        model = BoroughSpoc
+        fields = ["borough", "officer", "role", "public_phone"]
+        help_texts = {"public_phone": "Shown to members in the directory. Leave empty unless the officer chose "
+                                      "to publish a number (never a personal one without their agreement)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "officer" in self.fields:
+            self.fields["officer"].queryset = (
+                self.fields["officer"].queryset.filter(is_active=True, groups__name=roles.OFFICERS)
+                .order_by("display_name", "email"))
+
+    def clean_officer(self):
+        officer = self.cleaned_data["officer"]
+        if not (officer.is_active and officer.groups.filter(name=roles.OFFICERS).exists()):
+            raise forms.ValidationError(f"{officer} is not a police liaison officer: only officers can be a "
+                                        "borough's SPOC or deputy.")
+        return officer
+
+    def clean(self):
+        cleaned = super().clean()
+        borough, role = cleaned.get("borough") or getattr(self.instance, "borough", None), cleaned.get("role")
+        if borough is not None and role == BoroughSpoc.Role.SPOC:
+            taken = BoroughSpoc.objects.filter(borough=borough, role=BoroughSpoc.Role.SPOC).exclude(
+                pk=self.instance.pk).select_related("officer").first()
+            if taken is not None:
+                self.add_error("role", f"{borough} already has a SPOC ({taken.officer}): make this officer a deputy, "
+                                       "or remove the SPOC first.")
+        return cleaned
+
+
+@admin.register(BoroughSpoc)
+class BoroughSpocAdmin(admin.ModelAdmin):
+    """Appointing, changing and removing a borough's SPOCs and deputies, each audited on the borough (as the
+    bridge representatives are on their sector). Reports about a borough reach its SPOC and deputies first."""
+
+    form = BoroughSpocAdminForm
+    list_display = ["borough", "officer", "role", "public_phone", "appointed_by", "appointed_at"]
+    list_filter = ["role", "borough"]
+    search_fields = ["borough__name", "officer__email", "officer__display_name"]
+    list_select_related = ["borough", "officer", "appointed_by"]
+    readonly_fields = ["appointed_by", "appointed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another borough or officer is another appointment: remove this one and appoint the other.
+        return [*self.readonly_fields, "borough", "officer"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if not change:
+                obj.appointed_by = request.user
+            super().save_model(request, obj, form, change)
+            record(request.user, "borough_spoc.change" if change else "borough_spoc.appoint", obj.borough,
+                   officer=obj.officer_id, role=obj.role, changed=list(form.changed_data))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            record(request.user, "borough_spoc.remove", obj.borough, officer=obj.officer_id, role=obj.role)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for spoc in queryset.select_related("borough"):
+            self.delete_model(request, spoc)

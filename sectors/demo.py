@@ -7,7 +7,15 @@ from django.utils import timezone
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
-from sectors.models import Borough, Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
+from sectors.models import (
+    Borough,
+    BridgeRepresentative,
+    Membership,
+    Organisation,
+    OrganisationAdministrator,
+    OrganisationJoinRequest,
+    Sector,
+)
 
 ORGANISATIONS = {
     "Oxford Street Stores": ["westminster", "camden"],
@@ -82,3 +90,27 @@ def run(context: dict) -> None:
             statement="I run the hotels' market stalls in Covent Garden and look after their security.")
     people["applicant"] = applicant
     context["logins"].append(("applicant (pending)", applicant.email, DEMO_PASSWORD))
+
+    _bridge_representatives(people, context)
+
+
+def _bridge_representatives(people: dict, context: dict) -> None:
+    """Retail: Mina Member represents it, Morgan Moderator deputises. Banking and finance: Ben Banker, with a
+    colleague from Thames Bank as deputy (a sector's deputy must be another approved member of it)."""
+    member, member2, moderator, lead = people["member"], people["member2"], people["moderator"], people["lead"]
+    deputy, _ = User.objects.update_or_create(
+        email="deputy@hub.example", defaults={"display_name": "Dev Deputy (Thames Bank)", "is_active": True,
+                                              "organisation": member2.organisation})
+    deputy.set_password(DEMO_PASSWORD)
+    deputy.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(user=deputy, email=deputy.email,
+                                          defaults={"verified": True, "primary": True})
+    _membership(deputy, "banking-and-finance", Membership.Status.APPROVED, people["admin"])
+    people["deputy"] = deputy
+    context["logins"].append(("bridge deputy", deputy.email, DEMO_PASSWORD))
+
+    # Named by Retail's lead; Banking and finance has no lead in the demo, so the administrator named theirs.
+    for slug, person, stand_in, named_by in [("retail", member, moderator, lead),
+                                             ("banking-and-finance", member2, deputy, people["admin"])]:
+        BridgeRepresentative.objects.update_or_create(
+            sector=Sector.objects.get(slug=slug), user=person, defaults={"deputy": stand_in, "appointed_by": named_by})

@@ -134,3 +134,42 @@ class NameOrganisationForm(forms.Form):
 
     def clean_registered_number(self) -> str:
         return clean_text(self.cleaned_data["registered_number"])
+
+
+def member_label(person) -> str:
+    """How a member is shown in the representatives' lists: name and organisation, no contact details."""
+    return f"{person.display_name} · {person.organisation.name}" if person.organisation_id else person.display_name
+
+
+class _MemberChoiceForm(forms.Form):
+    """A choice among the sector's approved members. The field accepts any of them (``candidates``, a queryset,
+    checked with one query on submit); the select lists only ``shown`` (the first ones matching the lead's
+    search), so the page stays usable however big the sector is, and renders without a query per form."""
+
+    field_name = ""
+
+    def __init__(self, *args, candidates, shown, label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.field_name]
+        field.label = label or field.label
+        field.queryset = candidates
+        field.widget.choices = [("", "Choose a member…"), *((person.pk, member_label(person)) for person in shown)]
+
+
+class RepresentativeForm(_MemberChoiceForm):
+    field_name = "person"
+    person = forms.ModelChoiceField(
+        queryset=None, label="Member",
+        help_text="An approved member of the sector. Search above if the one you want is not in the list.",
+        error_messages={"required": "Choose the member to name.",
+                        "invalid_choice": "Choose one of the sector's approved members."},
+    )
+
+
+class DeputyForm(_MemberChoiceForm):
+    field_name = "deputy"
+    deputy = forms.ModelChoiceField(
+        queryset=None, label="Deputy",
+        error_messages={"required": "Choose the member who will deputise.",
+                        "invalid_choice": "Choose one of the sector's approved members."},
+    )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -28,6 +29,11 @@ class Borough(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
+    # The Office for National Statistics' code (GSS code, E09000001 City of London to E09000033 Westminster): what
+    # partner systems match areas on (CAP's geocode). Filled in by migration 0008; blank for an area added later
+    # until someone enters it.
+    ons_code = models.CharField("ONS code", max_length=9, blank=True, validators=[
+        RegexValidator(r"^[EWSN]\d{8}$", "An ONS (GSS) code is a letter and eight digits, such as E09000033.")])
 
     class Meta:
         ordering = ["name"]
@@ -210,3 +216,32 @@ class BridgeRepresentative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} represents {self.sector} on bridge calls"
+
+
+class BoroughSpoc(models.Model):
+    """An officer who is a borough's single point of contact for business (or its deputy): reports from members
+    about the borough reach them first."""
+
+    class Role(models.TextChoices):
+        SPOC = "spoc", "Single point of contact"
+        DEPUTY = "deputy", "Deputy"
+
+    borough = models.ForeignKey(Borough, on_delete=models.CASCADE, related_name="spocs")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spoc_roles")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.SPOC)
+    # Shown to members only if the officer chose to give one (the directory never shows personal numbers else).
+    public_phone = models.CharField("phone shown to members", max_length=30, blank=True)
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["borough__name", "role", "pk"]
+        verbose_name = "borough SPOC"
+        constraints = [
+            models.UniqueConstraint(fields=["borough", "officer"], name="one_spoc_role_per_officer_and_borough"),
+            models.UniqueConstraint(fields=["borough"], condition=models.Q(role="spoc"), name="one_spoc_per_borough"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} ({self.get_role_display()}, {self.borough})"

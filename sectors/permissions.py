@@ -14,7 +14,14 @@ from django.shortcuts import get_object_or_404
 
 from accounts import roles
 from common import usercache
-from sectors.models import Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
+from sectors.models import (
+    BridgeRepresentative,
+    Membership,
+    Organisation,
+    OrganisationAdministrator,
+    OrganisationJoinRequest,
+    Sector,
+)
 
 
 def approved_sector_ids(user) -> set[int]:
@@ -71,6 +78,16 @@ def can_decide(user, membership: Membership) -> bool:
     if not can_manage_membership(user, membership.sector):
         return False
     return membership.user_id != user.pk or user.is_superuser
+
+
+def can_manage_representatives(user, sector: Sector) -> bool:
+    """Who names a sector's bridge representatives and their deputies: its leads and administrators."""
+    return can_manage_membership(user, sector)
+
+
+def can_view_representatives(user, sector: Sector) -> bool:
+    """The lead's representatives page: its leads, administrators, and officers (who invite them to calls)."""
+    return can_manage_representatives(user, sector) or roles.is_officer(user)
 
 
 def can_view_sector(user, sector: Sector) -> bool:
@@ -201,6 +218,23 @@ def access_sector(user, slug: str) -> Sector:
     if not can_view_sector(user, sector):
         raise PermissionDenied("Only the sector's approved members can see who is in it.")
     return sector
+
+
+def access_representatives(user, slug: str, *, manage: bool = False) -> Sector:
+    """The sector whose bridge representatives the user is about to see (or, with ``manage``, change)."""
+    sector = get_object_or_404(Sector, slug=slug)
+    if manage and not can_manage_representatives(user, sector):
+        raise PermissionDenied("Only this sector's leads name its bridge representatives.")
+    if not can_view_representatives(user, sector):
+        raise PermissionDenied("Only this sector's leads and officers see its bridge representatives page.")
+    return sector
+
+
+def access_representative(user, slug: str, pk: int) -> BridgeRepresentative:
+    """One of the sector's bridge representatives, whom its lead is about to change or remove."""
+    sector = access_representatives(user, slug, manage=True)
+    return get_object_or_404(BridgeRepresentative.objects.select_related("sector", "user", "deputy"),
+                             pk=pk, sector=sector)
 
 
 def access_membership_decision(user, pk: int) -> Membership:

@@ -1,6 +1,7 @@
 """Reads for the sectors pages; each returns a queryset whose cost does not grow with the rows shown."""
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -8,7 +9,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from common import usercache
 from sectors import permissions
-from sectors.models import Membership, Organisation, OrganisationAdministrator, OrganisationJoinRequest, Sector
+from sectors.models import (
+    BridgeRepresentative,
+    Membership,
+    Organisation,
+    OrganisationAdministrator,
+    OrganisationJoinRequest,
+    Sector,
+)
 
 
 def sector_directory() -> QuerySet[Sector]:
@@ -90,6 +98,69 @@ def latest_join_request(user) -> OrganisationJoinRequest | None:
     """What the user last asked to join (pending, or the latest decision), for their own pages."""
     return (OrganisationJoinRequest.objects.filter(user=user).select_related("organisation")
             .order_by("-requested_at", "-pk").first())
+
+
+def _approved_in_sector(user_field: str) -> Exists:
+    """The person in ``user_field`` of a bridge representative row is an active, approved member of its sector."""
+    return Exists(Membership.objects.approved().filter(sector=OuterRef("sector"), user=OuterRef(user_field),
+                                                       user__is_active=True))
+
+
+def bridge_representatives(sector_ids: Iterable, borough_ids: Iterable | None = None) -> list[BridgeRepresentative]:
+    """The bridge representatives who count now in these sectors (ids, or Sector objects), for invitations.
+
+    A representative counts while they are an active, approved member of the sector; one suspended (or whose
+    account is deactivated) is left out, and is back once reinstated. Each row has ``user`` (with
+    ``organisation``), ``sector`` and ``deputy`` loaded; ``deputy`` is None when the deputy no longer counts in
+    the sector the same way. ``borough_ids`` (ids or Borough objects) keeps only the representatives whose
+    organisation has premises in one of them; None, or an empty list, keeps everyone. One query, whatever the
+    number of rows; ordered by sector, then by appointment.
+
+    The rows are for reading: one whose deputy was left out has ``deputy`` set to None in memory only, so it must
+    not be saved.
+    """
+    sector_ids = list(sector_ids)
+    if not sector_ids:
+        return []
+    rows = (BridgeRepresentative.objects.filter(sector__in=sector_ids)
+            .filter(_approved_in_sector("user"))
+            .annotate(deputy_counts=_approved_in_sector("deputy"))
+            .select_related("user__organisation", "sector", "deputy__organisation"))
+    borough_ids = list(borough_ids) if borough_ids is not None else []
+    if borough_ids:
+        premises = Organisation.boroughs.through.objects.filter(organisation=OuterRef("user__organisation"),
+                                                                borough__in=borough_ids)
+        rows = rows.filter(Exists(premises))
+    representatives = list(rows.order_by("sector__name", "appointed_at", "pk"))
+    for representative in representatives:
+        if representative.deputy_id is not None and not representative.deputy_counts:
+            representative.deputy = None
+    return representatives
+
+
+def sector_representatives(sector: Sector) -> QuerySet[BridgeRepresentative]:
+    """All of a sector's bridge representatives for its lead's page, those who no longer count included (marked
+    ``counts`` and ``deputy_counts``), so the lead sees who to replace. At most the limit's rows: one query."""
+    return (BridgeRepresentative.objects.filter(sector=sector)
+            .annotate(counts=_approved_in_sector("user"), deputy_counts=_approved_in_sector("deputy"))
+            .select_related("user__organisation", "deputy__organisation", "appointed_by")
+            .order_by("appointed_at", "pk"))
+
+
+REPRESENTATIVE_CANDIDATES_SHOWN = 50
+
+
+def representative_candidates(sector: Sector, query: str = "") -> QuerySet:
+    """The active, approved members of the sector (who may be named representatives or deputies), by name,
+    narrowed to those whose name, e-mail or organisation contains ``query``."""
+    people = (get_user_model().objects.filter(is_active=True, memberships__sector=sector,
+                                              memberships__status=Membership.Status.APPROVED)
+              .select_related("organisation").order_by("display_name", "email", "pk"))
+    query = query.strip()
+    if query:
+        people = people.filter(Q(display_name__icontains=query) | Q(email__icontains=query)
+                               | Q(organisation__name__icontains=query))
+    return people
 
 
 def pending_application_count(sectors: QuerySet[Sector]) -> int:

@@ -24,6 +24,7 @@ from common.actions import ActionRefused
 from common.text import email_subject
 from sectors.models import (
     Borough,
+    BridgeRepresentative,
     Membership,
     Organisation,
     OrganisationAdministrator,
@@ -391,3 +392,122 @@ def remove_person(organisation: Organisation, *, person, by) -> None:
         person.save(update_fields=["organisation"])
         record(by, "organisation.person_remove", organisation, person=person.pk)
         _audience_changed_after_commit([person.pk])
+
+
+# Bridge representatives -----------------------------------------------------------------------------------------
+#
+# Every change locks the sector row first: the limit and "a deputy for one representative only" are rules over all
+# of a sector's rows, so two leads (or a double click) deciding at once are taken one after the other.
+
+
+class RepresentativeError(ActionRefused):
+    """A change to a sector's bridge representatives that cannot be made; the message says why and what to do."""
+
+
+def _counts_in(sector: Sector, person) -> bool:
+    """An approved member of the sector whose account is active: the only people who may represent it."""
+    return (person.is_active
+            and Membership.objects.approved().filter(sector=sector, user=person).exists())
+
+
+def _locked_representative(representative: BridgeRepresentative) -> BridgeRepresentative:
+    """The representative's sector locked, and the representative read again under the lock (or a refusal if
+    someone else removed them meanwhile)."""
+    Sector.objects.select_for_update().get(pk=representative.sector_id)
+    current = (BridgeRepresentative.objects.select_related("sector", "user", "deputy")
+               .filter(pk=representative.pk).first())
+    if current is None:
+        raise RepresentativeError(f"{representative.user} is no longer a bridge representative; nothing was "
+                                  "changed.")
+    return current
+
+
+def _check_deputy(sector: Sector, *, representative_user, deputy, exclude_pk: int | None = None) -> None:
+    """Inside the sector's lock: may ``deputy`` stand in for ``representative_user`` in this sector?"""
+    if deputy.pk == representative_user.pk:
+        raise RepresentativeError(f"{deputy} cannot be their own deputy: choose another member of {sector}.")
+    if not _counts_in(sector, deputy):
+        raise RepresentativeError(f"{deputy} is not an approved member of {sector}; a deputy must be one.")
+    others = BridgeRepresentative.objects.filter(sector=sector).exclude(pk=exclude_pk).select_related("user")
+    # A representative is invited in their own right: as a deputy they would stand in for no one.
+    if others.filter(user=deputy).exists():
+        raise RepresentativeError(f"{deputy} is one of {sector}'s representatives already; a deputy stands in for "
+                                  "a representative, so choose someone who is not one.")
+    deputising = others.filter(deputy=deputy).first()
+    if deputising is not None:
+        raise RepresentativeError(f"{deputy} is already the deputy of {deputising.user} in {sector}; a person "
+                                  f"deputises for one representative per sector. Choose someone else, or clear "
+                                  f"{deputising.user}'s deputy first.")
+
+
+def check_new_representative(sector: Sector, *, person, deputy=None) -> None:
+    """Raise RepresentativeError unless ``person`` (with ``deputy``) may be named now. ``name_representative``
+    asks it under the sector's lock; the admin's form asks it first to show the refusal beside the field."""
+    limit = settings.BRIDGE_REPRESENTATIVES_PER_SECTOR
+    current = list(BridgeRepresentative.objects.filter(sector=sector).select_related("user", "deputy"))
+    if any(row.user_id == person.pk for row in current):
+        raise RepresentativeError(f"{person} is already one of {sector}'s bridge representatives.")
+    if not _counts_in(sector, person):
+        raise RepresentativeError(f"{person} is not an approved member of {sector}; only its approved members "
+                                  "can represent it.")
+    # Every row counts towards the limit, even one whose person is suspended for now: reinstated, they are a
+    # representative again, and the sector must not find itself with more than the limit.
+    if len(current) >= limit:
+        raise RepresentativeError(
+            f"{sector} already has {len(current)} bridge representatives, the most a sector may have ({limit}). "
+            f"Remove one of them to free a place, then name {person}.")
+    deputising = next((row for row in current if row.deputy_id == person.pk), None)
+    if deputising is not None:
+        raise RepresentativeError(f"{person} is the deputy of {deputising.user}; clear that deputy first, then "
+                                  f"name {person} as a representative.")
+    if deputy is not None:
+        _check_deputy(sector, representative_user=person, deputy=deputy)
+
+
+def name_representative(sector: Sector, *, person, by, deputy=None) -> BridgeRepresentative:
+    """Name an approved member of the sector as one of its bridge representatives (with a deputy, optionally);
+    refused beyond settings.BRIDGE_REPRESENTATIVES_PER_SECTOR. Audited on the sector."""
+    with transaction.atomic():
+        sector = Sector.objects.select_for_update().get(pk=sector.pk)
+        check_new_representative(sector, person=person, deputy=deputy)
+        representative = BridgeRepresentative.objects.create(sector=sector, user=person, deputy=deputy,
+                                                             appointed_by=by)
+        record(by, "bridge_representative.name", sector, person=person.pk,
+               deputy=deputy.pk if deputy is not None else None)
+    return representative
+
+
+def check_deputy_change(representative: BridgeRepresentative, *, deputy) -> None:
+    """Raise RepresentativeError unless the representative's deputy may become ``deputy`` (None: no deputy)."""
+    before = representative.deputy
+    if deputy is None:
+        if before is None:
+            raise RepresentativeError(f"{representative.user} has no deputy; nothing was changed.")
+        return
+    if before is not None and before.pk == deputy.pk:
+        raise RepresentativeError(f"{deputy} is already {representative.user}'s deputy; nothing was changed.")
+    _check_deputy(representative.sector, representative_user=representative.user, deputy=deputy,
+                  exclude_pk=representative.pk)
+
+
+def set_deputy(representative: BridgeRepresentative, *, deputy, by) -> BridgeRepresentative:
+    """Give the representative a deputy, change it, or clear it (``deputy=None``). Audited on the sector."""
+    with transaction.atomic():
+        representative = _locked_representative(representative)
+        before = representative.deputy
+        check_deputy_change(representative, deputy=deputy)
+        representative.deputy = deputy
+        representative.save(update_fields=["deputy"])
+        record(by, "bridge_representative.deputy_clear" if deputy is None else "bridge_representative.deputy_set",
+               representative.sector, person=representative.user_id,
+               deputy=deputy.pk if deputy is not None else None, previous=before.pk if before is not None else None)
+    return representative
+
+
+def remove_representative(representative: BridgeRepresentative, *, by) -> None:
+    """The person stops representing the sector (their deputy with them): the place is free. Audited."""
+    with transaction.atomic():
+        representative = _locked_representative(representative)
+        representative.delete()
+        record(by, "bridge_representative.remove", representative.sector, person=representative.user_id,
+               deputy=representative.deputy_id)

@@ -25,5 +25,11 @@ urlpatterns = [
          name="administrator_withdraw"),
     path("organisations/<int:pk>/people/<int:person>/remove/", views.RemovePersonView.as_view(),
          name="person_remove"),
+    path("<slug:slug>/representatives/", views.RepresentativesView.as_view(), name="representatives"),
+    path("<slug:slug>/representatives/name/", views.NameRepresentativeView.as_view(), name="representative_name"),
+    path("<slug:slug>/representatives/<int:pk>/deputy/", views.RepresentativeDeputyView.as_view(),
+         name="representative_deputy"),
+    path("<slug:slug>/representatives/<int:pk>/remove/", views.RemoveRepresentativeView.as_view(),
+         name="representative_remove"),
     path("<slug:slug>/", views.SectorDetailView.as_view(), name="detail"),
 ]

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
@@ -12,7 +13,7 @@ from common.forms import ReasonForm
 from common.ratelimits import RateLimitedFormMixin
 from common.views import LoadingMixin
 from sectors import permissions, selectors, services
-from sectors.forms import ApplicationForm, NameOrganisationForm, OrganisationForm
+from sectors.forms import ApplicationForm, DeputyForm, NameOrganisationForm, OrganisationForm, RepresentativeForm
 from sectors.models import Membership, Sector
 
 
@@ -47,6 +48,7 @@ class SectorDetailView(LoginRequiredMixin, DetailView):
         context.update(
             page_obj=page_obj, organisations=page_obj.object_list,
             can_manage=permissions.can_manage_membership(self.request.user, self.object),
+            can_view_representatives=permissions.can_view_representatives(self.request.user, self.object),
         )
         return context
 
@@ -373,3 +375,123 @@ class WithdrawAdministratorView(OrganisationPersonActionView):
 class RemovePersonView(OrganisationPersonActionView):
     action = services.remove_person
     success = "{person} no longer represents {organisation}."
+
+
+# Bridge representatives -------------------------------------------------------------------------------------------
+
+
+def _member_forms(sector: Sector, query: str) -> tuple:
+    """What the lead's member selects need: every member who may be chosen (checked on submit), the first ones
+    matching the lead's search (listed), and how many match in all."""
+    everyone = selectors.representative_candidates(sector)
+    matching = selectors.representative_candidates(sector, query)
+    shown = list(matching[:selectors.REPRESENTATIVE_CANDIDATES_SHOWN])
+    count = matching.count() if len(shown) == selectors.REPRESENTATIVE_CANDIDATES_SHOWN else len(shown)
+    return everyone, shown, count
+
+
+def _deputy_form(representative, everyone, shown, data=None) -> DeputyForm:
+    """One per representative on the page: its own ids, and a label naming whom the deputy stands in for."""
+    return DeputyForm(data, candidates=everyone, shown=shown, auto_id=f"id_deputy_{representative.pk}_%s",
+                      label=f"Deputy for {representative.user.display_name}")
+
+
+def _representatives_page(request, sector: Sector, *, query: str = "", name_form: RepresentativeForm | None = None,
+                          deputy_form: DeputyForm | None = None, deputy_for: int | None = None):
+    """The lead's page: the sector's representatives, each with the forms to set their deputy and to remove them,
+    and the form to name one. A form sent back with an error (``name_form``, or ``deputy_form`` for the
+    representative ``deputy_for``) is shown bound, its error beside the field. The member selects list the first
+    members matching ``query``: the page costs the same few queries however big the sector is."""
+    can_manage = permissions.can_manage_representatives(request.user, sector)
+    representatives = list(selectors.sector_representatives(sector))
+    limit = settings.BRIDGE_REPRESENTATIVES_PER_SECTOR
+    context = {"sector": sector, "representatives": representatives, "limit": limit, "can_manage": can_manage,
+               "places_left": max(limit - len(representatives), 0), "query": query}
+    if can_manage:
+        everyone, shown, count = _member_forms(sector, query)
+        context.update(shown_count=len(shown), candidate_count=count,
+                       name_form=name_form or RepresentativeForm(candidates=everyone, shown=shown))
+        for representative in representatives:
+            bound = deputy_form if deputy_for == representative.pk else None
+            representative.deputy_form = bound or _deputy_form(representative, everyone, shown)
+    return render(request, "sectors/representatives.html", context)
+
+
+class RepresentativesMixin(LoadingMixin):
+    """A sector's bridge representatives: its leads and administrators change them (``manage``), officers see
+    them too; anyone else is refused (403), as on the sector's other lead pages."""
+
+    manage = True
+
+    def test_func(self) -> bool:
+        return self.request.user.is_authenticated
+
+    def load(self, request, **kwargs) -> None:
+        self.sector = permissions.access_representatives(request.user, kwargs["slug"], manage=self.manage)
+
+    def page_url(self) -> str:
+        return reverse("sectors:representatives", args=[self.sector.slug])
+
+    def query(self) -> str:
+        """The lead's member search, carried by each form so that a form sent back lists the same members."""
+        return (self.request.POST.get("q") or self.request.GET.get("q") or "").strip()[:100]
+
+
+class RepresentativesView(RepresentativesMixin, View):
+    manage = False
+
+    def get(self, request, slug: str):
+        return _representatives_page(request, self.sector, query=self.query())
+
+
+class NameRepresentativeView(RepresentativesMixin, View):
+    def post(self, request, slug: str):
+        everyone, shown, _ = _member_forms(self.sector, self.query())
+        form = RepresentativeForm(request.POST, candidates=everyone, shown=shown)
+        if form.is_valid():
+            person = form.cleaned_data["person"]
+            try:
+                services.name_representative(self.sector, person=person, by=request.user)
+            except services.RepresentativeError as error:
+                form.add_error("person", str(error))
+            else:
+                messages.success(request, f"{person} is now a bridge representative of {self.sector}.")
+                return redirect(self.page_url())
+        return _representatives_page(request, self.sector, query=self.query(), name_form=form)
+
+
+class RepresentativeMixin(RepresentativesMixin):
+    def load(self, request, **kwargs) -> None:
+        self.representative = permissions.access_representative(request.user, kwargs["slug"], kwargs["pk"])
+        self.sector = self.representative.sector
+
+
+class RepresentativeDeputyView(RepresentativeMixin, View):
+    """Set or change the deputy (``deputy``), or clear it (``clear``)."""
+
+    def post(self, request, slug: str, pk: int):
+        representative = self.representative
+        if request.POST.get("clear"):
+            attempt(request, lambda: services.set_deputy(representative, deputy=None, by=request.user),
+                    f"{representative.user} has no deputy now.")
+            return redirect(self.page_url())
+        everyone, shown, _ = _member_forms(self.sector, self.query())
+        form = _deputy_form(representative, everyone, shown, data=request.POST)
+        if form.is_valid():
+            deputy = form.cleaned_data["deputy"]
+            try:
+                services.set_deputy(representative, deputy=deputy, by=request.user)
+            except services.RepresentativeError as error:
+                form.add_error("deputy", str(error))
+            else:
+                messages.success(request, f"{deputy} is now {representative.user}'s deputy.")
+                return redirect(self.page_url())
+        return _representatives_page(request, self.sector, query=self.query(), deputy_form=form, deputy_for=pk)
+
+
+class RemoveRepresentativeView(RepresentativeMixin, View):
+    def post(self, request, slug: str, pk: int):
+        representative = self.representative
+        attempt(request, lambda: services.remove_representative(representative, by=request.user),
+                f"{representative.user} is no longer a bridge representative of {self.sector}.")
+        return redirect(self.page_url())

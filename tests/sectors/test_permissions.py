@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from sectors.models import Membership, OrganisationAdministrator, OrganisationJoinRequest
+from sectors.models import BridgeRepresentative, Membership, OrganisationAdministrator, OrganisationJoinRequest
 from tests.conftest import ROLES, client_as
 from tests.factories import MembershipFactory, UserFactory, member_of, with_mfa
 
@@ -34,6 +34,8 @@ JOIN_REVIEWERS = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 
 DECIDE_JOIN_PAGE = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 200, "lead_a": 200, "admin": 200}
 DECIDE_JOIN_ACTION = {role: 403 for role in ROLES} | {"anonymous": 302, "member_a": 302, "lead_a": 302,
                                                       "admin": 302}
+# Sector A's bridge representatives: its lead and administrators change them, officers (who invite them) see them.
+REPRESENTATIVES_OF_A_PAGE = LEAD_OF_A_PAGE | {"officer": 200}
 
 
 @pytest.fixture
@@ -47,9 +49,10 @@ def objects(people, sector_a):
     co_administrator = member_of(sector_a, organisation=organisation)
     OrganisationAdministrator.objects.create(organisation=organisation, user=co_administrator)
     join_request = OrganisationJoinRequest.objects.create(user=UserFactory(verified=True), organisation=organisation)
+    representative = BridgeRepresentative.objects.create(sector=sector_a, user=people.member_a)
     return {"pending": pending, "approved": approved, "suspended": suspended, "sector_a": sector_a.slug,
             "organisation": organisation, "colleague": colleague, "co_administrator": co_administrator,
-            "join_request": join_request}
+            "join_request": join_request, "representative": representative}
 
 
 CASES = [
@@ -76,6 +79,10 @@ CASES = [
     ("post", "sectors:join_approve", "join_request", DECIDE_JOIN_ACTION),
     ("get", "sectors:join_refuse", "join_request", DECIDE_JOIN_PAGE),
     ("post", "sectors:join_refuse", "join_request", DECIDE_JOIN_PAGE),  # an empty reason re-shows the form
+    ("get", "sectors:representatives", "sector_a", REPRESENTATIVES_OF_A_PAGE),
+    ("post", "sectors:representative_name", "sector_a", LEAD_OF_A_PAGE),  # no one chosen: the page again
+    ("post", "sectors:representative_deputy", ("sector_a", "representative"), LEAD_OF_A_PAGE),  # likewise
+    ("post", "sectors:representative_remove", ("sector_a", "representative"), LEAD_OF_A_ACTION),
 ]
 
 
