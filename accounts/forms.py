@@ -2,6 +2,9 @@ import re
 import unicodedata
 
 from django import forms
+from django.contrib.auth import get_user_model
+
+from accounts import roles
 
 # Words that claim a role the portal shows with a verified badge instead (officers, moderators, leads): a member
 # calling themselves "PC Olivia Okafor (Met liaison)" would otherwise read as the police. Whole words only, so
@@ -127,3 +130,44 @@ def __getattr__(name: str):
         made.__qualname__ = made.__name__
     globals().update(forms_made)
     return forms_made[name]
+
+
+# Digits, spaces, "+", brackets and dashes: what people write a phone number with ("+44 (0)20 7946-0000").
+PHONE_CHARACTERS = re.compile(r"[0-9 +()\-]{6,30}")
+
+
+class ContactDetailsForm(forms.ModelForm):
+    """"Your contact details": the name other members see, and the phone number officers (a "need police contact"
+    answer) and the leads of the member's sectors (chasing a check-in) call. Officers' and administrators'
+    names are given by an administrator: shown, not edited, here."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["display_name", "phone"]
+        labels = {"display_name": "Your name"}
+        help_texts = {"phone": "Optional. Only police liaison officers and your sectors' leads see it, to reach "
+                               "you in a hurry (e.g. when you ask for police contact during an incident)."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.names_itself = not (self.instance.is_staff or roles.is_officer(self.instance))
+        if not self.names_itself:
+            self.fields["display_name"].disabled = True
+            self.fields["display_name"].help_text = "Given by an administrator."
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not self.names_itself:
+            return self.instance.display_name
+        if not name:
+            raise forms.ValidationError("Enter the name other members will see.")
+        validate_member_display_name(name)
+        return name
+
+    def clean_phone(self) -> str:
+        phone = " ".join(self.cleaned_data["phone"].split())
+        if phone and (not PHONE_CHARACTERS.fullmatch(phone) or sum(char.isdigit() for char in phone) < 6):
+            raise forms.ValidationError(
+                "Enter a phone number of 6 to 30 characters: digits, spaces, “+”, brackets and dashes only, "
+                "e.g. “+44 20 7946 0000” or “020 7946 0000”.")
+        return phone

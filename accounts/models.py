@@ -41,6 +41,10 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         "sectors.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
+    # For the people who must reach this member in a hurry: officers (a "need police contact" answer) and the
+    # leads of their sectors (chasing a check-in). Never shown to other members.
+    phone = models.CharField("phone number", max_length=30, blank=True,
+                             help_text="Optional. Seen only by police liaison officers and your sectors' leads.")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]

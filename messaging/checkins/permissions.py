@@ -1,0 +1,96 @@
+"""Who may do what with check-ins: the one place the check-in views ask.
+
+- Officers open, close and see everything: the grid, every answer, the export.
+- A member answers for their organisation when the check-in asked them (a Delivery of its carrier bulletin: the
+  audience rule) and they are still an approved member; they see their own organisation's answer, nobody else's.
+- A sector lead sees, for the sectors they lead, the asked organisations that have not answered (with their
+  members' phone numbers), and may record a call or an answer on the organisation's behalf.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts import roles
+from messaging.bulletins.models import Delivery
+from messaging.checkins.models import CheckIn
+from messaging.checkins.selectors import asked_organisations
+from sectors.models import Organisation
+from sectors.permissions import is_approved_member, led_sector_ids
+
+
+def can_open(user) -> bool:
+    """Opening and closing check-ins, the grid and the export are the police liaison officers' work."""
+    return roles.is_officer(user)
+
+
+def _require_officer(user) -> None:
+    if not can_open(user):
+        raise PermissionDenied("Only police liaison officers run check-ins.")
+
+
+def was_asked(user, check_in: CheckIn) -> bool:
+    """Did the check-in reach this user (a Delivery of its carrier), and may they still answer for their
+    organisation (active, approved member, with an organisation)?"""
+    if not user.is_authenticated or not user.is_active or not user.organisation_id or check_in.carrier_id is None:
+        return False
+    if not is_approved_member(user):
+        return False
+    return Delivery.objects.filter(bulletin_id=check_in.carrier_id, user=user).exists()
+
+
+def visible_check_ins(user) -> QuerySet[CheckIn]:
+    """Officers: all. Members: those whose carrier was delivered to them. Leads also those reaching their sectors
+    (through the chase page's loader)."""
+    if not user.is_authenticated or not user.is_active:
+        return CheckIn.objects.none()
+    if roles.is_officer(user):
+        return CheckIn.objects.all()
+    if not is_approved_member(user):
+        return CheckIn.objects.none()
+    return CheckIn.objects.filter(carrier__deliveries__user=user)
+
+
+# Loaders ------------------------------------------------------------------------------------------------------
+
+
+def access_check_in(user, pk: int) -> CheckIn:
+    """A check-in the user may see: officers any, members one that asked them (404 otherwise)."""
+    return get_object_or_404(visible_check_ins(user).select_related("incident", "carrier"), pk=pk)
+
+
+def access_answerable(user, pk: int) -> CheckIn:
+    """A check-in this member may answer for their organisation now (403 when closed or not theirs to answer)."""
+    check_in = access_check_in(user, pk)
+    if not was_asked(user, check_in):
+        raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
+    if not check_in.is_open:
+        raise PermissionDenied("This check-in has closed: answers can no longer be changed.")
+    return check_in
+
+
+def access_managed_check_in(user, pk: int) -> CheckIn:
+    """Any check-in, for an officer: the grid, the export, closing it."""
+    _require_officer(user)
+    return get_object_or_404(CheckIn.objects.select_related("incident", "carrier"), pk=pk)
+
+
+def chaseable_sector_ids(user, check_in: CheckIn) -> set[int]:
+    """The sectors whose non-responders this user may chase: those they lead."""
+    return led_sector_ids(user) if user.is_authenticated else set()
+
+
+def access_chase(user, pk: int) -> tuple[CheckIn, set[int]]:
+    """A check-in and the sectors this lead chases on it (403 for anyone who leads no sector)."""
+    sector_ids = led_sector_ids(user) if user.is_authenticated else set()
+    if not sector_ids:
+        raise PermissionDenied("Only sector leads chase the organisations of their sectors.")
+    return get_object_or_404(CheckIn.objects.select_related("incident", "carrier"), pk=pk), sector_ids
+
+
+def access_chased_organisation(user, pk: int, organisation_pk: int) -> tuple[CheckIn, Organisation, set[int]]:
+    """An organisation a lead may chase on this check-in: asked, and with an approved member in a sector the lead
+    leads (404 otherwise). Which sectors those are comes back too."""
+    check_in, sector_ids = access_chase(user, pk)
+    organisation = get_object_or_404(asked_organisations(check_in, sector_ids=sector_ids), pk=organisation_pk)
+    return check_in, organisation, sector_ids

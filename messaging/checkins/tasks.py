@@ -1,0 +1,83 @@
+"""Background work for check-ins (the Tasks API, as the bulletins' e-mail fan-out)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django_tasks import task
+
+from accounts.models import User
+from common.text import email_subject
+from messaging.bulletins.models import SENSITIVE_PLACEHOLDER, Delivery
+from messaging.bulletins.tasks import message_domain
+from messaging.checkins.links import answer_url
+from messaging.checkins.models import Answer, CheckIn
+from sectors.models import Membership
+
+logger = logging.getLogger(__name__)
+
+REMINDER_BATCH = 200
+
+
+def reminder_recipients(check_in: CheckIn):
+    """The people a reminder goes to: asked (a Delivery of the carrier), still active approved members, of an
+    organisation that has not answered yet. One each, in id order."""
+    return (User.objects.filter(
+        pk__in=Delivery.objects.filter(bulletin_id=check_in.carrier_id).values("user_id"), is_active=True,
+        organisation__isnull=False)
+        .filter(pk__in=Membership.objects.approved().values("user_id"))
+        .exclude(organisation__in=Answer.objects.filter(check_in=check_in).values("organisation_id"))
+        .order_by("pk"))
+
+
+def _one_click_links(check_in: CheckIn, user: User, choices) -> list[tuple[str, str]]:
+    """The signed one-click answer links (confirmed on the page they open), one per choice."""
+    try:
+        return [(choice.label, answer_url(check_in, user.pk, choice.pk)) for choice in choices]
+    except Exception:  # a link we cannot make must not stop the reminder: the page link is always there
+        logger.warning("Could not make the one-click links of check-in %s", check_in.pk, exc_info=True)
+        return []
+
+
+def render_reminder(check_in: CheckIn, user: User, choices) -> EmailMessage:
+    # A question carried by an OFFICIAL-SENSITIVE bulletin never leaves the portal: the reminder only says one
+    # is waiting (no question, no answers' labels) and links to it.
+    sensitive = check_in.carrier.is_sensitive
+    context = {"check_in": check_in, "user": user, "url": settings.SITE_URL + check_in.get_absolute_url(),
+               "sensitive": sensitive, "links": [] if sensitive else _one_click_links(check_in, user, choices)}
+    question = SENSITIVE_PLACEHOLDER if sensitive else f"are you affected? {check_in.question}"
+    return EmailMessage(
+        subject=email_subject(f"Reminder: {question}"),
+        body=render_to_string("checkins/email/reminder.txt", context), to=[user.email],
+        headers={"Message-ID": f"<checkin-{check_in.pk}.reminder.user-{user.pk}@{message_domain()}>"},
+    )
+
+
+@task()
+def send_reminder_emails(check_in_id: int) -> int:
+    """The one reminder of a check-in (claimed by ``chasing.send_due_reminders``): an e-mail to each asked
+    member of every organisation that has not answered by now. Returns how many were sent."""
+    check_in = CheckIn.objects.select_related("carrier").filter(pk=check_in_id).first()
+    if check_in is None or not check_in.is_open or check_in.carrier_id is None:
+        return 0
+    choices = list(check_in.choices.all())
+    mail = get_connection()
+    sent = 0
+    batch: list[EmailMessage] = []
+    for user in reminder_recipients(check_in).only("pk", "email", "display_name").iterator(chunk_size=500):
+        batch.append(render_reminder(check_in, user, choices))
+        if len(batch) >= REMINDER_BATCH:
+            sent += _send(mail, batch, check_in_id)
+            batch = []
+    if batch:
+        sent += _send(mail, batch, check_in_id)
+    return sent
+
+
+def _send(mail, batch: list[EmailMessage], check_in_id: int) -> int:
+    try:
+        return mail.send_messages(batch) or 0
+    except Exception:  # noqa: BLE001 - one refused batch must not lose the others
+        logger.exception("Reminder e-mails of check-in %s failed for %s people", check_in_id, len(batch))
+        return 0
