@@ -9,9 +9,20 @@ LIMITED_MESSAGE = (
 )
 
 
+# Limits of actions that settings.RATE_LIMITS does not list; an entry there, if added, wins.
+DEFAULT_RATES = {
+    "police_report": "10/h",  # reports to the police (messaging.police_reports)
+    "preview": "600/h",  # the composer's Markdown previews (messaging.board): typing, not posting
+}
+
+
+def rate_for(action: str) -> str:
+    return settings.RATE_LIMITS.get(action) or DEFAULT_RATES[action]
+
+
 def limit_reached(request: HttpRequest, action: str) -> bool:
-    """Count one more `action` for this user and say whether they are over settings.RATE_LIMITS[action]."""
-    return is_ratelimited(request, group=f"hub.{action}", key="user", rate=settings.RATE_LIMITS[action],
+    """Count one more `action` for this user and say whether they are over its rate (``rate_for``)."""
+    return is_ratelimited(request, group=f"hub.{action}", key="user", rate=rate_for(action),
                           method="POST", increment=True)
 
 
