@@ -3,7 +3,8 @@ from django import forms
 from common.text import clean_text
 from messaging.board.models import BODY_MAX_LENGTH, Forum
 
-BODY_HELP = "Markdown: **bold**, *italic*, > quote, - lists, [links](https://…). No images or HTML."
+BODY_HELP = ("Markdown: **bold**, *italic*, > quote, - lists, [links](https://…). No images or HTML. "
+             "Mention someone who reads this forum with @ and their name, underscores for spaces: @Sam_Patel.")
 
 
 def _clean_text(value: str, what: str) -> str:

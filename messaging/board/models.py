@@ -221,19 +221,3 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"Report on post {self.post_id} ({self.get_status_display()})"
 
-
-class Notification(models.Model):
-    """An on-site note to one user (their thread was approved or rejected); listed on the dashboard."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    message = models.CharField(max_length=300)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
-
-    def __str__(self) -> str:
-        return self.message

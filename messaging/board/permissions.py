@@ -12,14 +12,17 @@ of, or an action on something they can see, is a 403 that says why.
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from accounts import roles
 from common import usercache
 from messaging.board.models import Forum, Post, ProposedEdit, Report, Thread
+from sectors.models import Membership
 from sectors.permissions import approved_sector_ids
 
 LOCKED_MESSAGE = "This thread is locked: no new replies."
@@ -77,6 +80,27 @@ def read_access(user) -> ReadAccess:
     sector_ids = frozenset(approved_sector_ids(user))
     return ReadAccess(hub_forum=roles.is_officer(user) or bool(sector_ids), sector_ids=sector_ids,
                       moderated_ids=frozenset(moderated_forum_ids(user)))
+
+
+def readers_condition(forum: Forum) -> Q:
+    """The read rule's third face: who reads this forum, as a filter on users (the people the notifications app
+    may tell about its posts, in one query however many). It must agree with ``read_access`` for every person
+    (tests/notifications/test_readers.py asks it of every role): superusers; the forum's moderators (the
+    permission held directly or through a group); for the Hub forum officers and the approved members of any
+    sector, for a sector's forum its approved members. Inactive accounts read nothing."""
+    groups = get_user_model().groups.through.objects
+    moderate = {"permission__codename": "moderate_forum", "permission__content_type__app_label": "board",
+                "object_pk": str(forum.pk)}
+    moderators = (Q(pk__in=UserObjectPermission.objects.filter(**moderate).values("user_id"))
+                  | Q(pk__in=groups.filter(group_id__in=GroupObjectPermission.objects.filter(**moderate)
+                                           .values("group_id")).values("user_id")))
+    members = Membership.objects.approved()
+    if forum.is_hub:
+        readers = Q(pk__in=members.values("user_id")) | Q(pk__in=groups.filter(group__name=roles.OFFICERS)
+                                                               .values("user_id"))
+    else:
+        readers = Q(pk__in=members.filter(sector_id=forum.sector_id).values("user_id"))
+    return Q(is_active=True) & (Q(is_superuser=True) | moderators | readers)
 
 
 # Rules -------------------------------------------------------------------------------------------------------

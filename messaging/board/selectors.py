@@ -17,7 +17,7 @@ from audit.models import AuditEntry
 from common import badges as common_badges
 from common.badges import RoleBadge
 from messaging.board import permissions
-from messaging.board.models import Forum, Notification, Post, PostRevision, ProposedEdit, Report, Thread
+from messaging.board.models import Forum, Post, PostRevision, ProposedEdit, Report, Thread
 from sectors.models import Sector
 
 
@@ -208,9 +208,10 @@ def moderation_log(forum: Forum) -> QuerySet[AuditEntry]:
 
 
 def recent_threads(limit: int = 5, **forum_filter) -> QuerySet[Thread]:
-    """The latest approved threads in the forums the filter picks, e.g. forum_id__in=... or forum__sector=..."""
-    return (Thread.objects.approved().filter(**forum_filter)
-            .select_related("forum").order_by("-last_activity_at", "-id")[:limit])
+    """The latest approved threads in the forums the filter picks, e.g. forum_id__in=... or forum__sector=...: the
+    columns their lists show (title, last activity, forum's name)."""
+    return (Thread.objects.approved().filter(**forum_filter).select_related("forum")
+            .only("title", "last_activity_at", "forum__name").order_by("-last_activity_at", "-id")[:limit])
 
 
 def post_revisions(post: Post) -> QuerySet[PostRevision]:
@@ -236,7 +237,3 @@ def page_of_post(thread: Thread, post_id: int, *, per_page: int) -> int | None:
 def move_destinations(user, thread: Thread) -> QuerySet[Forum]:
     """The other forums this moderator may move the thread to: those they moderate too."""
     return Forum.objects.filter(pk__in=permissions.moderated_forum_ids(user)).exclude(pk=thread.forum_id)
-
-
-def unread_notifications(user) -> QuerySet[Notification]:
-    return user.notifications.filter(read_at__isnull=True)[:10]

@@ -16,8 +16,8 @@ from django.utils import timezone
 from audit.services import record
 from common.actions import ActionRefused
 from common.text import email_subject
-from messaging.board import permissions, quotes, selectors
-from messaging.board.models import Forum, Notification, Post, PostRevision, ProposedEdit, Report, Thread
+from messaging.board import permissions, quotes, selectors, signals
+from messaging.board.models import Forum, Post, PostRevision, ProposedEdit, Report, Thread
 
 # The decision e-mail's subject is the on-site message, cut to this length.
 SUBJECT_LENGTH = 120
@@ -48,11 +48,13 @@ def _touch_forum(forum_id: int, *, threads: int = 0, posts: int = 0, when=None) 
     Forum.objects.filter(pk=forum_id).update(**updates)
 
 
-def _notify(thread: Thread, message: str) -> None:
-    """On-site notification now; the e-mail once the decision is committed."""
+def _notify(thread: Thread, message: str, *, decision: str, by) -> None:
+    """On-site notification now (signals.thread_decided: the notifications app writes it); the e-mail once the
+    decision is committed."""
     if thread.author is None:
         return
-    Notification.objects.create(user=thread.author, message=message[:300], url=thread.get_absolute_url())
+    signals.thread_decided.send(sender=Thread, thread=thread, recipient=thread.author, decision=decision,
+                                text=message, url=thread.get_absolute_url(), by=by)
     context = {"user": thread.author, "message": message, "url": settings.SITE_URL + thread.get_absolute_url()}
     # robust: a mail server that refuses must not turn the moderator's committed decision into an error page
     # (the decision stands, and the author also has the notification above).
@@ -71,9 +73,11 @@ def start_thread(forum: Forum, *, author, title: str, body: str) -> Thread:
         forum=forum, title=title, author=author, created_at=now, last_activity_at=now,
         status=Thread.Status.APPROVED if approved else Thread.Status.PENDING,
     )
-    Post.objects.create(thread=thread, author=author, body=body, created_at=now)
+    post = Post.objects.create(thread=thread, author=author, body=body, created_at=now)
+    signals.thread_started.send(sender=Thread, thread=thread)
     if approved:
         _touch_forum(forum.pk, threads=1, posts=1, when=now)
+        signals.post_created.send(sender=Post, post=post, thread=thread, first=True)
     return thread
 
 
@@ -87,6 +91,7 @@ def reply(thread: Thread, *, author, body: str) -> Post:
     post = Post.objects.create(thread=thread, author=author, body=body, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=now)
     _touch_forum(thread.forum_id, posts=1, when=now)
+    signals.post_created.send(sender=Post, post=post, thread=thread, first=False)
     return post
 
 
@@ -204,7 +209,12 @@ def approve_thread(thread: Thread, *, by) -> Thread:
     thread.save(update_fields=["status", "rejection_reason", "last_activity_at"])
     _touch_forum(thread.forum_id, threads=1, posts=1 + thread.reply_count, when=now)
     _audit(by, "thread.approve", thread, thread.forum)
-    _notify(thread, f"Your thread “{thread.title}” was approved and is now visible in {thread.forum.name}.")
+    _notify(thread, f"Your thread “{thread.title}” was approved and is now visible in {thread.forum.name}.",
+            decision=signals.THREAD_APPROVED, by=by)
+    # Its opening post is new to the forum's readers now (those watching the forum are told; mentions count).
+    opening = thread.posts.select_related("author").order_by("created_at", "id").first()
+    if opening is not None:
+        signals.post_created.send(sender=Post, post=opening, thread=thread, first=True)
     return thread
 
 
@@ -218,7 +228,8 @@ def reject_thread(thread: Thread, *, by, reason: str) -> Thread:
     thread.status, thread.rejection_reason = Thread.Status.REJECTED, reason
     thread.save(update_fields=["status", "rejection_reason"])
     _audit(by, "thread.reject", thread, thread.forum, reason=reason)
-    _notify(thread, f"Your thread “{thread.title}” was not approved: {reason}")
+    _notify(thread, f"Your thread “{thread.title}” was not approved: {reason}", decision=signals.THREAD_REJECTED,
+            by=by)
     return thread
 
 
@@ -245,7 +256,8 @@ def approve_edit(proposal: ProposedEdit, *, by) -> ProposedEdit:
     proposal.status, proposal.decided_by, proposal.decided_at = ProposedEdit.Status.APPROVED, by, timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
     _audit(by, "edit.approve", thread, thread.forum, post=post.pk, edit=proposal.pk)
-    _notify(thread, f"Your edit to “{thread.title}” was approved and is now visible in {thread.forum.name}.")
+    _notify(thread, f"Your edit to “{thread.title}” was approved and is now visible in {thread.forum.name}.",
+            decision=signals.EDIT_APPROVED, by=by)
     return proposal
 
 
@@ -260,7 +272,8 @@ def reject_edit(proposal: ProposedEdit, *, by, reason: str) -> ProposedEdit:
     proposal.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     thread = proposal.post.thread
     _audit(by, "edit.reject", thread, thread.forum, reason=reason, post=proposal.post_id, edit=proposal.pk)
-    _notify(thread, f"Your edit to “{thread.title}” was not approved: {reason}")
+    _notify(thread, f"Your edit to “{thread.title}” was not approved: {reason}", decision=signals.EDIT_REJECTED,
+            by=by)
     return proposal
 
 
@@ -339,11 +352,3 @@ def resolve_report(report: Report, *, by, outcome: str, kind: str = "") -> Repor
     _audit(by, "report.resolve", report.post, forum, reason=outcome, report=report.pk, outcome=kind)
     return report
 
-
-def mark_notifications_read(user, *, url: str) -> int:
-    """The user has opened the page their unread notifications point to; returns how many were marked read.
-    Audited only when there were some (a decision on their thread was seen), not on every page view."""
-    count = user.notifications.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
-    if count:
-        record(user, "notification.read", user, url=url, count=count)
-    return count

@@ -27,4 +27,5 @@ urlpatterns = [
     path("<slug:slug>/", views.ForumDetailView.as_view(), name="forum"),
     path("<slug:slug>/new/", views.ThreadCreateView.as_view(), name="thread_create"),
     path("<slug:slug>/log/", views.ModerationLogView.as_view(), name="log"),
+    path("posts/preview/", views.PreviewView.as_view(), name="preview"),  # no slug route matches two parts
 ]

@@ -4,7 +4,7 @@ raises 404 or 403), reads through selectors.py and writes through one service.""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView, View
@@ -13,11 +13,11 @@ from common.actions import attempt
 from common.forms import ReasonForm
 from common.params import object_id
 from common.ratelimits import LIMITED_MESSAGE, RateLimitedFormMixin, limit_reached
-from common.text import clean_text
+from common.text import clean_text, render_markdown
 from common.views import LoadingMixin
-from messaging.board import log, permissions, quotes, selectors, services
+from messaging.board import log, permissions, quotes, selectors, services, signals
 from messaging.board.forms import MoveForm, PostForm, ThreadForm
-from messaging.board.models import Report
+from messaging.board.models import BODY_MAX_LENGTH, Report
 
 POSTS_PER_PAGE = 20
 QUEUE_PER_PAGE = 20
@@ -105,7 +105,6 @@ class ThreadDetailView(BoardMixin, TemplateView):
             if page is None:
                 raise Http404("No such post in this thread.")
             return redirect(f"{reverse('board:thread', args=[self.thread.pk])}?page={page}#post-{post_id}")
-        services.mark_notifications_read(request.user, url=self.thread.get_absolute_url())
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, form=None, **kwargs):
@@ -118,6 +117,9 @@ class ThreadDetailView(BoardMixin, TemplateView):
         page_obj = paginator.get_page(paginator.num_pages if number == "last" else number)
         page_posts = selectors.thread_posts(thread, reader=user, page_keys=page_obj.object_list)
         posts = quotes.with_quotes(thread, selectors.with_author_badges(thread.forum, list(page_posts)))
+        if posts:  # where the reader has got to (read markers, notifications: the notifications app keeps them)
+            signals.thread_viewed.send(sender=type(thread), user=user, thread=thread,
+                                       last_post_id=max(post.pk for post in posts))
         can_moderate = permissions.can_moderate(user, thread.forum)
         first_post = posts[0] if page_obj.number == 1 and posts else None
         edit_waiting = bool(first_post and permissions.can_see_waiting_edit(user, first_post))
@@ -380,3 +382,28 @@ class ReportResolveView(BoardMixin, View):
         attempt(request, lambda: services.resolve_report(report, by=request.user, outcome=note, kind=kind),
                 "Report resolved.")
         return redirect("board:queue")
+
+
+class PreviewView(BoardMixin, View):
+    """The composer's preview (static/composer.js): the Markdown as the post would show it, rendered by the one
+    sanitising pipeline (common.text.render_markdown), as an HTML fragment. POST with the form's CSRF token,
+    for those who can use the board; nothing is stored."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        body = request.POST.get("body", "")
+        if limit_reached(request, "preview"):
+            return _fragment(f"<p>{LIMITED_MESSAGE}</p>", status=429)
+        if len(body) > BODY_MAX_LENGTH:
+            return _fragment(f"<p>This is {len(body):,} characters long; a post can be {BODY_MAX_LENGTH:,} at most."
+                             "</p>")
+        if not clean_text(body):
+            return _fragment("<p>Nothing to preview yet.</p>")
+        return _fragment(render_markdown(body))
+
+
+def _fragment(html: str, status: int = 200) -> HttpResponse:
+    response = HttpResponse(html, content_type="text/html; charset=utf-8", status=status)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accounts import roles
 from messaging.board import services
-from messaging.board.models import Notification, Thread
+from messaging.board.models import Thread
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

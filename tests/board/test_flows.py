@@ -8,7 +8,8 @@ from django.urls import reverse
 from accounts import roles
 from audit.models import AuditEntry
 from messaging.board import permissions, services
-from messaging.board.models import BODY_MAX_LENGTH, Forum, Notification, Post, Report, Thread
+from messaging.board.models import BODY_MAX_LENGTH, Forum, Post, Report, Thread
+from notifications.models import Notification
 from sectors.models import Sector
 from tests.factories import UserFactory, member_of, with_mfa
 

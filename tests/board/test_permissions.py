@@ -57,6 +57,9 @@ CASES = [
     # Member A's edit of their approved thread, waiting for forum A's moderators.
     ("post", "board:edit_approve", "edit", MODERATE_THREAD_A),
     ("get", "board:edit_reject", "edit", MODERATE_THREAD_A_PAGE),
+    # The composer's preview: a fragment for whoever uses the board, by POST only.
+    ("post", "board:preview", None, BOARD_USERS),
+    ("get", "board:preview", None, matrix(405)),
 ]
 
 
