@@ -140,8 +140,9 @@ def seed(size: str) -> None:
         recipients = list(dict.fromkeys([u.pk for u in bench_people] + retail_members))
         deliveries = []
         for bulletin in bulletins:
-            deliveries += [Delivery(bulletin=bulletin, user_id=user_id, emailed_at=now,
-                                    read_at=now if (bulletin.pk + user_id) % 3 else None)
+            # Stamped with the bulletin's publication, as the publish service writes them (the inbox's order).
+            deliveries += [Delivery(bulletin=bulletin, user_id=user_id, created_at=bulletin.published_at,
+                                    emailed_at=now, read_at=now if (bulletin.pk + user_id) % 3 else None)
                            for user_id in recipients[: 100 + (bulletin.pk % 5) * 60]]
             if len(deliveries) >= BATCH:
                 Delivery.objects.bulk_create(deliveries)

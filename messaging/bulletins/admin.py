@@ -3,8 +3,11 @@ own (publishing, scheduling, withdrawing, deliveries, acknowledgements, answers)
 admin would skip their checks, their audit entries, the e-mails and the live push."""
 
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, NoticeTemplate
+from messaging.bulletins import partners
+from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, NoticeTemplate, PartnerToken
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +74,32 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # officers save them on the site, from a bulletin or the template form
+
+
+@admin.register(PartnerToken)
+class PartnerTokenAdmin(admin.ModelAdmin):
+    """Partner systems' keys to the CAP documents. "Add" makes the key and shows it once, on the page that
+    follows; only its digest is kept. Untick "active" to revoke a key (it answers 404 at once)."""
+
+    list_display = ["name", "active", "created_by", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    list_select_related = ["created_by"]
+    fields = ["name", "active", "created_by", "created_at", "last_used_at"]
+    readonly_fields = ["created_by", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            obj.new_key = partners.create_token(obj, by=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        key = getattr(obj, "new_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj, "key": key,
+                   "title": f"Key for {obj.name}", "changelist_url": reverse("admin:bulletins_partnertoken_changelist")}
+        response = TemplateResponse(request, "admin/bulletins/partnertoken/key_created.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response

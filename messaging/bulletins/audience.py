@@ -3,8 +3,9 @@
 The rule: a bulletin reaches the active, approved members of its sectors (of every sector when it is for
 ``everyone``); when it names boroughs, only those of them whose organisation has premises in one of those
 boroughs; and the active, approved members (of any sector) it names (``Bulletin.named_recipients``: a bridge
-call's summary for its invitees only), whatever their boroughs. Officers see every bulletin, addressed to them or not. An incident's audience follows the same rule,
-with "no sectors" meaning everyone (its updates are published that way).
+call's summary for its invitees only), whatever their boroughs. Officers see every bulletin, addressed to them
+or not. An incident's audience follows the same rule, with "no sectors" meaning everyone (its updates are
+published that way).
 
 It has two faces that must always agree (tests/bulletins/test_audience.py proves it on random data):
 

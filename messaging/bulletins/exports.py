@@ -1,5 +1,6 @@
 """Bulletin data leaving the portal as files (the delivery report's CSV). OFFICIAL-SENSITIVE content never does:
-the report holds who received and acknowledged, not what."""
+the report holds who received and acknowledged, not what, and its bulletin column names a sensitive bulletin by
+SENSITIVE_PLACEHOLDER (Bulletin.title_outside), never by its title."""
 
 import unicodedata
 from datetime import datetime
@@ -7,9 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from messaging.bulletins.models import Delivery
+from messaging.bulletins.models import Bulletin, Delivery
 
-DELIVERY_REPORT_COLUMNS = ["organisation", "member", "email", "emailed_at", "read_at", "acknowledged_at"]
+DELIVERY_REPORT_COLUMNS = ["bulletin", "organisation", "member", "email", "emailed_at", "read_at", "acknowledged_at"]
 
 
 # Spreadsheets run a cell that starts with one of these as a formula (or as the start of one); tab, CR and LF
@@ -43,13 +44,15 @@ def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def write_delivery_report(writer: Any, deliveries: QuerySet[Delivery]) -> None:
-    """The header and one row per delivery, to a csv.writer; ``deliveries`` with their users' organisations,
-    read in chunks so that a large audience is never all in memory at once."""
+def write_delivery_report(writer: Any, deliveries: QuerySet[Delivery], *, bulletin: Bulletin) -> None:
+    """The header and one row per delivery of ``bulletin``, to a csv.writer; ``deliveries`` with their users'
+    organisations, read in chunks so that a large audience is never all in memory at once. Each row names the
+    bulletin, so that rows pasted into another sheet still say what they are about."""
     writer.writerow(DELIVERY_REPORT_COLUMNS)
+    title = csv_safe(bulletin.title_outside)
     for delivery in deliveries.iterator(chunk_size=2000):
         user = delivery.user
         writer.writerow([
-            csv_safe(user.organisation.name if user.organisation else ""), csv_safe(user.display_name),
+            title, csv_safe(user.organisation.name if user.organisation else ""), csv_safe(user.display_name),
             csv_safe(user.email), iso(delivery.emailed_at), iso(delivery.read_at), iso(delivery.acknowledged_at),
         ])

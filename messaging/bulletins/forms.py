@@ -1,5 +1,9 @@
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from common.forms import ReasonForm
@@ -223,3 +227,36 @@ class ResolveIncidentForm(forms.Form):
         label="Final update", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000,
         help_text="What happened and what members should do now.",
     )
+
+
+class IncidentThreadLinkForm(forms.Form):
+    """An officer links a forum thread to an incident by pasting its address (or typing its number)."""
+
+    prefix = "link"
+
+    thread = forms.CharField(
+        label="Forum thread", max_length=500,
+        help_text="Paste the thread's address (such as https://…/forums/threads/42/) or type its number.",
+        error_messages={"required": "Paste the thread's address or type its number."},
+    )
+
+    def __init__(self, *args, hosts: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hosts = {host.lower() for host in hosts if host}
+
+    def clean_thread(self) -> int:
+        value = clean_text(self.cleaned_data["thread"])
+        if value.isdigit() and len(value) <= 18:
+            return int(value)
+        parts = urlsplit(value)
+        if parts.netloc and parts.netloc.lower() not in self.hosts:
+            raise forms.ValidationError("That is not an address on this portal: paste the address of one of its "
+                                        "forum threads.")
+        try:
+            match = resolve(parts.path or "/")
+        except Resolver404:
+            match = None
+        if match is None or match.view_name != "board:thread":
+            raise forms.ValidationError("That is not the address of a forum thread: open the thread and copy the "
+                                        "address from the browser.")
+        return int(match.kwargs["pk"])

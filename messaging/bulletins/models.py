@@ -10,6 +10,9 @@ from common import text
 from common.text import Cooked, CookedQuerySet, cook_many, cook_on_save, plain_summary, render_markdown
 
 SUMMARY_LENGTH = 200
+# What every channel that leaves the portal (feeds, ICS, CAP, e-mail, toasts, exports) says in place of an
+# OFFICIAL-SENSITIVE bulletin's title, with a link and nothing else of its content (Bulletin.Marking).
+SENSITIVE_PLACEHOLDER = "OFFICIAL-SENSITIVE notice: log in to read"
 # A notice template's blanks: a lower-case name in braces, such as {route}, {start} or {closures}.
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
 
@@ -136,6 +139,11 @@ class Bulletin(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
     )
+    # Its supersedes chain, stored so that a calendar feed keeps one event per chain without walking it: the id of
+    # the chain's first bulletin (null on that first one: its own id, see series_root) and its place in the chain
+    # (0, 1, 2...). Set by services.create_draft from the bulletin it supersedes.
+    series = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    series_position = models.PositiveIntegerField(default=0, editable=False)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
     # The template it was started from: its {placeholders} must all be filled in before it may be published.
     notice_template = models.ForeignKey("NoticeTemplate", null=True, blank=True, on_delete=models.SET_NULL,
@@ -165,7 +173,12 @@ class Bulletin(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["published_at", "id"])]
+        indexes = [
+            models.Index(fields=["published_at", "id"]),
+            # The few bulletins that ask for an acknowledgement, newest first (the dashboard's "please acknowledge").
+            models.Index(fields=["published_at", "id"], condition=models.Q(ack_requested=True),
+                         name="bulletin_ack_requested"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -185,6 +198,17 @@ class Bulletin(models.Model):
     @property
     def is_sensitive(self) -> bool:
         return self.marking == self.Marking.OFFICIAL_SENSITIVE
+
+    @property
+    def title_outside(self) -> str:
+        """What a channel that leaves the portal (e-mail subject, toast, CSV, CAP, feeds) calls it: its title, or
+        SENSITIVE_PLACEHOLDER for an OFFICIAL-SENSITIVE bulletin."""
+        return SENSITIVE_PLACEHOLDER if self.is_sensitive else self.title
+
+    @property
+    def series_root(self) -> int:
+        """The id of the first bulletin of its supersedes chain (its own for a first bulletin)."""
+        return self.series or self.pk
 
     @property
     def is_published(self) -> bool:
@@ -218,19 +242,42 @@ class Delivery(models.Model):
     bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
     created_at = models.DateTimeField(default=timezone.now)
+    # E-mailed: on its own by the fan-out, or in the member's daily digest (then digest_at is set too).
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The member's preferences (notifications.rules) kept it out of the fan-out: below their threshold, it was
+    # left for the daily digest at this time; in their quiet hours, it is not e-mailed before email_after (the
+    # scheduler releases it then: notifications.quiet). Either takes it out of the unsent index below.
+    digest_at = models.DateTimeField(null=True, blank=True)
+    email_after = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    # What the fan-out sends: not e-mailed, not left for the digest, not held for quiet hours (the index's rows).
+    UNSENT = models.Q(emailed_at__isnull=True, digest_at__isnull=True, email_after__isnull=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["bulletin", "user"], name="one_delivery_per_recipient")]
         indexes = [
             models.Index(fields=["user", "read_at"]),
+            # The inbox's order (messaging.bulletins.selectors.inbox_keys): unread first, then newest.
+            models.Index(models.F("user"), models.ExpressionWrapper(models.Q(read_at__isnull=False),
+                                                                    output_field=models.BooleanField()),
+                         models.F("created_at").desc(), models.F("id").desc(), name="delivery_inbox"),
             models.Index(fields=["bulletin", "emailed_at"]),
-            # The e-mail workers take the next unsent delivery in id order, thousands of times per bulletin.
-            models.Index(fields=["bulletin", "id"], condition=models.Q(emailed_at__isnull=True),
+            # The e-mail workers take the next unsent delivery in id order, thousands of times per bulletin (those
+            # left for the digest or held for quiet hours are not theirs to send: UNSENT).
+            models.Index(fields=["bulletin", "id"], condition=models.Q(emailed_at__isnull=True, digest_at__isnull=True,
+                                                                       email_after__isnull=True),
                          name="delivery_unsent"),
+            # Held for the end of quiet hours: the scheduler releases those due every round.
+            models.Index(fields=["email_after"], condition=models.Q(email_after__isnull=False,
+                                                                    emailed_at__isnull=True),
+                         name="delivery_held"),
+            # Left for a member's digest and neither read nor e-mailed yet: the digest's candidates and content.
+            models.Index(fields=["user", "digest_at"], condition=models.Q(digest_at__isnull=False,
+                                                                         emailed_at__isnull=True, read_at__isnull=True),
+                         name="delivery_for_digest"),
         ]
 
     def __str__(self) -> str:
@@ -366,3 +413,39 @@ class LiveStream(models.Model):
 
     def __str__(self) -> str:
         return f"live stream at {self.last_sequence}"
+
+
+class SensitiveView(models.Model):
+    """One opening of an OFFICIAL-SENSITIVE bulletin's page: who read it, when (messaging.bulletins.sensitive).
+    Officers see the list on the delivery report."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="sensitive_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+        indexes = [models.Index(fields=["bulletin", "-viewed_at", "-id"], name="sensitive_view_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.bulletin} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class PartnerToken(models.Model):
+    """A partner system's key to the bulletins' CAP 1.2 documents (``Authorization: Bearer <key>``). Only the
+    key's SHA-256 digest is stored: the key is shown once, in the admin, when the token is created
+    (messaging.bulletins.partners). Deactivate to revoke: the key then answers 404."""
+
+    name = models.CharField(max_length=120, unique=True, help_text="The partner system, as the admins know it.")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name  # never the key (nor its digest): this string goes into the audit log and the admin

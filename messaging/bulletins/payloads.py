@@ -29,13 +29,15 @@ PAYLOAD_FIELDS = ("id", "title", "severity", "kind", "marking", "incident", "pub
 
 
 def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
-    """What the browser is sent. OFFICIAL-SENSITIVE bulletins go out as title and link only. Reads stored
-    columns only (PAYLOAD_FIELDS): no query and no Markdown rendering per bulletin."""
+    """What the browser is sent. An OFFICIAL-SENSITIVE bulletin goes out as SENSITIVE_PLACEHOLDER and its link:
+    no title, summary, kind or incident title (a socket is a channel out of the portal: a shared screen, a
+    notification on a lock screen). Reads stored columns only (PAYLOAD_FIELDS): no query and no Markdown
+    rendering per bulletin. Every live path (publish, replay, check-in carriers, bridge summaries) comes here."""
     payload = {
         "type": "bulletin",
         "id": bulletin.pk,
         "cursor": make_cursor(bulletin.sequence),
-        "title": bulletin.title,
+        "title": bulletin.title_outside,
         "url": bulletin.get_absolute_url(),
         "severity": bulletin.severity,
         "sensitive": bulletin.is_sensitive,
@@ -54,4 +56,16 @@ def bulletin_payload(bulletin: Bulletin) -> dict[str, Any]:
         # it (select_related("incident")), so that a payload never costs a query of its own.
         if bulletin.incident_id and Bulletin.incident.is_cached(bulletin) and bulletin.incident is not None:
             payload["incident_title"] = bulletin.incident.title
+        # A check-in's question (messaging.checkins): its answers, as buttons to the answer form, from the
+        # check-in's stored column, when the caller joined it (select_related("check_in")).
+        if (check_in := _carried_check_in(bulletin)) is not None and check_in.closed_at is None:
+            payload["check_in"] = check_in.live_answers
     return payload
+
+
+def _carried_check_in(bulletin: Bulletin):
+    """The check-in this bulletin carries, only when the caller's query joined it (never a query here)."""
+    descriptor = getattr(Bulletin, "check_in", None)
+    if descriptor is None or not descriptor.is_cached(bulletin):
+        return None
+    return descriptor.related.get_cached_value(bulletin)  # None for a bulletin that carries none

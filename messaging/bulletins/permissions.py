@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
+from messaging.board import permissions as board_permissions
+from messaging.board.models import Thread
 from messaging.bulletins import selectors
 from messaging.bulletins.audience import visible_bulletins, visible_incidents
-from messaging.bulletins.models import Bulletin, Feedback, Incident, NoticeTemplate
+from messaging.bulletins.models import Bulletin, Feedback, Incident, IncidentThreadLink, NoticeTemplate
 from sectors.permissions import is_approved_member
 
 
@@ -86,6 +88,15 @@ def access_managed_incident(user, pk: int) -> Incident:
     return get_object_or_404(Incident, pk=pk)
 
 
+def access_cap_document(user, pk: int, *, partner=None) -> Bulletin:
+    """A published bulletin (withdrawn and superseded ones too: their CAP says so), for its CAP 1.2 document:
+    officers, and partner systems holding an active PartnerToken (``partner``, from partners.from_header)."""
+    if partner is None:
+        _require_officer(user)
+    published = Bulletin.objects.published().select_related("supersedes").prefetch_related("boroughs")
+    return get_object_or_404(published, pk=pk)
+
+
 def access_published_bulletin(user, pk: int) -> Bulletin:
     """A published bulletin (withdrawn ones too, so that a second click is told, not shown a 404), for an
     officer to withdraw."""
@@ -103,3 +114,17 @@ def access_notice_template(user, pk: int) -> NoticeTemplate:
     """A template for recurring notices, for an officer to start a bulletin from."""
     _require_officer(user)
     return get_object_or_404(NoticeTemplate, pk=pk)
+
+
+def linkable_thread(user, pk: int) -> Thread | None:
+    """The forum thread an officer asks to link to an incident, if the board lets them see it (None otherwise: the
+    form says so beside the field, and whether an unseen thread exists is not told)."""
+    _require_officer(user)
+    thread = Thread.objects.select_related("forum").filter(pk=pk).first()
+    return thread if thread is not None and board_permissions.can_see_thread(user, thread) else None
+
+
+def access_thread_link(user, pk: int) -> IncidentThreadLink:
+    """A thread's link to an incident, for an officer to remove."""
+    _require_officer(user)
+    return get_object_or_404(IncidentThreadLink.objects.select_related("incident", "thread"), pk=pk)

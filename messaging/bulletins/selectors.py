@@ -8,8 +8,10 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
+from messaging.board.models import Thread
+from messaging.board.selectors import readable_forums
 from messaging.bulletins.audience import Audience, recipients, visible_bulletins, visible_incidents
-from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident
+from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, IncidentThreadLink
 from messaging.bulletins.payloads import PAYLOAD_FIELDS, bulletin_payload
 from sectors.models import Organisation
 
@@ -23,7 +25,10 @@ REPLAY_LIMIT = 100
 
 # Deliveries are written in the transaction that publishes their bulletin (services.publish_bulletin), and a
 # bulletin is never unpublished: every delivery is of a published bulletin. So the inbox's counts need not join
-# the bulletins (an index-only count of the user's deliveries, on every page's navigation).
+# the bulletins (an index-only count of the user's deliveries, on every page's navigation). The same transaction
+# stamps the deliveries' created_at with the bulletin's published_at, so "newest first" is the deliveries' own
+# order too: the inbox's page is a range of the index delivery_inbox (user, read or not, created_at, id), however
+# many bulletins the user has had, where ordering by the bulletins' published_at sorted all of them.
 
 
 def inbox_keys(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery]:
@@ -35,7 +40,7 @@ def inbox_keys(user, *, kind: str = "", severity: str = "") -> QuerySet[Delivery
     if severity:
         deliveries = deliveries.filter(bulletin__severity=severity)
     is_read = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
-    return deliveries.annotate(is_read=is_read).order_by("is_read", "-bulletin__published_at", "-pk").values("pk")
+    return deliveries.annotate(is_read=is_read).order_by("is_read", "-created_at", "-pk").values("pk")
 
 
 def inbox_for(user, *, kind: str = "", severity: str = "", page_keys: QuerySet | None = None) -> QuerySet[Delivery]:
@@ -43,7 +48,7 @@ def inbox_for(user, *, kind: str = "", severity: str = "", page_keys: QuerySet |
     one query per page. ``page_keys``, a slice of inbox_keys, picks the page."""
     # The incident's title names an incident update's incident on its row (one join, not a query per row).
     deliveries = (Delivery.objects.filter(user=user, bulletin__published_at__isnull=False)
-                  .select_related("bulletin__incident"))
+                  .select_related("bulletin__incident", "bulletin__check_in"))
     if page_keys is not None:
         deliveries = deliveries.filter(pk__in=page_keys)
     if kind:
@@ -52,7 +57,7 @@ def inbox_for(user, *, kind: str = "", severity: str = "", page_keys: QuerySet |
         deliveries = deliveries.filter(bulletin__severity=severity)
     is_read = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
     return (deliveries.defer("bulletin__body", "bulletin__body_html", "bulletin__summary")
-            .annotate(is_read=is_read).order_by("is_read", "-bulletin__published_at", "-pk"))
+            .annotate(is_read=is_read).order_by("is_read", "-created_at", "-pk"))
 
 
 def unread_count(user) -> int:
@@ -95,8 +100,9 @@ def replay_for(user, cursor: int, *, not_before: datetime) -> list[dict[str, Any
     payload's columns only, the summary stored at save, no per-bulletin rendering."""
     bulletins = (
         visible_bulletins(user).published().filter(sequence__gt=cursor, published_at__gte=not_before)
-        .exclude(status=Bulletin.Status.WITHDRAWN).select_related("incident")
-        .only(*PAYLOAD_FIELDS, "incident__title").order_by("sequence")[:REPLAY_LIMIT]
+        .exclude(status=Bulletin.Status.WITHDRAWN).select_related("incident", "check_in")
+        .only(*PAYLOAD_FIELDS, "incident__title", "check_in__closed_at", "check_in__live_answers")
+        .order_by("sequence")[:REPLAY_LIMIT]
     )
     return [bulletin_payload(bulletin) for bulletin in bulletins]
 
@@ -187,3 +193,26 @@ def forget_unanswered_count() -> None:
 def own_feedback(user, bulletin: Bulletin) -> QuerySet[Feedback]:
     """What this member has said about this bulletin, and the answers they were given, oldest first."""
     return Feedback.objects.filter(bulletin=bulletin, author=user).order_by("created_at", "pk")
+
+
+# The incident room ---------------------------------------------------------------------------------------------
+
+
+def timeline_with_figures(incident: Incident) -> QuerySet[Bulletin]:
+    """An officer's timeline of the incident (every published update), each with how many of its recipients have
+    read and acknowledged it (``read``, ``acknowledged``; out of ``recipient_count``): one query for the page, as
+    the delivery report counts them."""
+    return (Bulletin.objects.published().filter(incident=incident).select_related("author")
+            .annotate(read=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)),
+                      acknowledged=Count("deliveries", filter=Q(deliveries__acknowledged_at__isnull=False)))
+            .order_by("-published_at", "-pk"))
+
+
+def linked_threads(incident: Incident, *, user) -> QuerySet[IncidentThreadLink]:
+    """The forum threads officers linked to the incident that this user may read, newest link first: approved
+    threads in forums the board lets them read (the board's own rule, as a query: board.selectors.readable_forums;
+    for an approved thread it is all of board.permissions.can_see_thread). Pending, rejected and other sectors'
+    threads never show."""
+    return (IncidentThreadLink.objects.filter(incident=incident, thread__status=Thread.Status.APPROVED,
+                                              thread__forum__in=readable_forums(user))
+            .select_related("thread__forum", "linked_by").order_by("-linked_at", "-pk"))

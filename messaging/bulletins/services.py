@@ -14,9 +14,18 @@ from django_tasks.backends.immediate import ImmediateBackend
 from audit.services import record
 from common.actions import ActionRefused
 from common.text import email_subject
+from messaging.board.models import Thread
 from messaging.bulletins import transport
 from messaging.bulletins.audience import Audience, recipients
-from messaging.bulletins.models import Bulletin, Delivery, Feedback, Incident, LiveStream, NoticeTemplate
+from messaging.bulletins.models import (
+    Bulletin,
+    Delivery,
+    Feedback,
+    Incident,
+    IncidentThreadLink,
+    LiveStream,
+    NoticeTemplate,
+)
 from messaging.bulletins.selectors import delivery_for
 from messaging.bulletins.tasks import send_bulletin_emails
 from sectors.models import Borough, Sector
@@ -47,7 +56,10 @@ def create_draft(*, by, sectors: Iterable[Sector], boroughs: Iterable[Borough], 
         supersedes = Bulletin.objects.select_for_update().get(pk=supersedes.pk)
         if Bulletin.objects.filter(supersedes=supersedes).exists():
             raise BulletinError(ANOTHER_SUCCESSOR)
-    bulletin = Bulletin(author=by, supersedes=supersedes, notice_template=notice_template, **content)
+    # An update continues its predecessor's chain (one calendar event across updates: messaging/feeds).
+    chain = ({"series": supersedes.series_root, "series_position": supersedes.series_position + 1}
+             if supersedes is not None else {})
+    bulletin = Bulletin(author=by, supersedes=supersedes, notice_template=notice_template, **chain, **content)
     try:
         with transaction.atomic():
             bulletin.save()
@@ -213,7 +225,7 @@ def resume_unsent_emails(older_than: timedelta = timedelta(minutes=5)) -> list[i
     cutoff = timezone.now() - older_than
     # A fan-out that has not finished in a day will not (its messages keep failing): leave it to the report.
     bulletin_ids = list(
-        Delivery.objects.filter(emailed_at__isnull=True, bulletin__published_at__lte=cutoff,
+        Delivery.objects.filter(Delivery.UNSENT, bulletin__published_at__lte=cutoff,
                                 bulletin__published_at__gte=timezone.now() - timedelta(days=1))
         .exclude(bulletin__status=Bulletin.Status.WITHDRAWN)
         .values_list("bulletin_id", flat=True).distinct().order_by("bulletin_id")
@@ -369,3 +381,35 @@ def resolve_incident(incident: Incident, *, body: str, by) -> Bulletin:
     incident.save(update_fields=["status", "resolved_at"])
     record(by, "incident.resolve", incident)
     return final
+
+
+@transaction.atomic
+def link_thread(incident: Incident, thread: Thread, *, by) -> IncidentThreadLink:
+    """Link a forum thread to an incident: its room lists it to those of the incident's readers who may read the
+    thread. Only approved threads (a pending one has not been seen by a moderator yet); each thread once."""
+    if not thread.is_approved:
+        raise BulletinError("That thread is waiting for a moderator (or was rejected): link it once it is approved.")
+    link, created = IncidentThreadLink.objects.get_or_create(incident=incident, thread=thread,
+                                                             defaults={"linked_by": by})
+    if not created:
+        raise BulletinError("That thread is already linked to this incident.")
+    record(by, "incident.link_thread", incident, thread=thread.pk, link=link.pk)
+    _announce_threads(incident)
+    return link
+
+
+@transaction.atomic
+def unlink_thread(link: IncidentThreadLink, *, by) -> None:
+    """Remove a thread's link to an incident (the thread itself is untouched)."""
+    deleted, _ = IncidentThreadLink.objects.filter(pk=link.pk).delete()
+    if not deleted:
+        raise BulletinError("That thread was not linked any more.")
+    record(by, "incident.unlink_thread", link.incident, thread=link.thread_id)
+    _announce_threads(link.incident)
+
+
+def _announce_threads(incident: Incident) -> None:
+    """Open incident rooms fetch their linked threads again (each page asks as its own user: what it may read)."""
+    audience = Audience.of_incident(incident)
+    refresh = {"type": "news", "toast": False, "refresh": [f"incident-{incident.pk}-threads"]}
+    transaction.on_commit(lambda: transport.announce(audience, refresh))

@@ -21,6 +21,7 @@ Delivery for what is published after it.
 """
 
 import asyncio
+import dataclasses
 import json
 import logging
 import weakref
@@ -85,6 +86,31 @@ def addressed_to(bulletin_id: int, user_ids: set[int]) -> set[int]:
                                                                                                    flat=True))
 
 
+# Announcements carrying the same "coalesce" key (a check-in's grid) go at most once a second per process.
+COALESCE_SECONDS = 1.0
+COALESCE_PRUNE_AT = 1000
+
+
+@dataclasses.dataclass
+class CoalesceWindow:
+    sent_at: float
+    pending: dict[str, Any] | None = None  # the merged announcement waiting for the end of the second
+    flush: asyncio.Task | None = None
+
+
+def merge_coalesced(pending: dict[str, Any] | None, message: dict[str, Any]) -> dict[str, Any]:
+    """The latest announcement, its ``refresh`` list joined with those of the ones it replaces (in order, once
+    each): a page refreshes every part any of them named."""
+    if pending is None:
+        return message
+    refresh = list(pending["payload"].get("refresh") or [])
+    refresh += [name for name in message["payload"].get("refresh") or [] if name not in refresh]
+    payload = {**message["payload"]}
+    if refresh:
+        payload["refresh"] = refresh
+    return {**message, "payload": payload}
+
+
 class ProcessStream:
     """The stream of one event loop (one daphne process; one test). Sockets join when they are allowed to carry
     bulletins and leave when they close; dispatching runs one message at a time, in sequence order."""
@@ -96,6 +122,8 @@ class ProcessStream:
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
         self.lock = asyncio.Lock()
+        # Coalescing announcements, by (key, audience): when the last one went and what waits to go.
+        self.coalescing: dict[tuple[str, str], CoalesceWindow] = {}
 
     async def join(self, socket: "LiveConsumer") -> None:
         async with self.lock:
@@ -197,16 +225,63 @@ class ProcessStream:
                 logger.warning("A live socket failed on a notice", exc_info=outcome)
 
     async def announced(self, message: dict[str, Any]) -> None:
-        """News for an audience (``announcement``): the sockets it reaches are told, in stream order."""
+        """News for an audience (``announcement``): the sockets it reaches are told, in stream order. News whose
+        payload has a ``coalesce`` key is sent at most once a second per key (``_coalesce``)."""
+        if message["payload"].get("coalesce") and self._coalesce(message):
+            return
         async with self.lock:
-            audience = Audience.from_message(message["audience"])
-            text = json.dumps(message["payload"])
-            frame = text_frame(text)
-            for socket in [socket for socket in self.sockets if socket.reach.receives(audience)]:
-                try:
-                    await socket.send_prepared(text, frame)
-                except Exception:  # one socket's failure must not keep the news from the others
-                    logger.warning("Could not send an announcement to a live socket", exc_info=True)
+            await self._announce(message)
+
+    async def _announce(self, message: dict[str, Any]) -> None:
+        audience = Audience.from_message(message["audience"])
+        text = json.dumps(message["payload"])
+        frame = text_frame(text)
+        for socket in [socket for socket in self.sockets if socket.reach.receives(audience)]:
+            try:
+                await socket.send_prepared(text, frame)
+            except Exception:  # one socket's failure must not keep the news from the others
+                logger.warning("Could not send an announcement to a live socket", exc_info=True)
+
+    def _coalesce(self, message: dict[str, Any]) -> bool:
+        """Whether this coalescing announcement is held back: merged into the one sent when the current second
+        of its key is over. The first of a quiet key goes at once (False: the caller sends it) and opens the
+        second; the later ones within it are merged (their ``refresh`` lists joined, the rest of the latest
+        payload kept) and sent once by a task that waits WITHOUT the stream's lock, so bulletins and notices
+        are not held up behind it. Why: 5,000 answers a minute each announce "the grid changed"; a browser
+        needs to hear it once a second at most, and the last one must still arrive."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        key = (message["payload"]["coalesce"], json.dumps(message["audience"], sort_keys=True))
+        window = self.coalescing.get(key)
+        if window is None or (window.pending is None and now - window.sent_at >= COALESCE_SECONDS):
+            if len(self.coalescing) > COALESCE_PRUNE_AT:
+                self._prune_coalescing(now)
+            self.coalescing[key] = CoalesceWindow(sent_at=now)
+            return False
+        window.pending = merge_coalesced(window.pending, message)
+        if window.flush is None:
+            delay = max(0.0, window.sent_at + COALESCE_SECONDS - now)
+            window.flush = asyncio.create_task(self._flush_coalesced(key, delay))
+        return True
+
+    async def _flush_coalesced(self, key: tuple[str, str], delay: float) -> None:
+        await asyncio.sleep(delay)  # not under the lock: the stream goes on meanwhile
+        window = self.coalescing.get(key)
+        if window is None or window.pending is None:
+            return
+        message, window.pending, window.flush = window.pending, None, None
+        window.sent_at = asyncio.get_running_loop().time()
+        try:
+            async with self.lock:
+                await self._announce(message)
+        except Exception:
+            logger.warning("Could not send a coalesced announcement", exc_info=True)
+
+    def _prune_coalescing(self, now: float) -> None:
+        """Forget keys that have been quiet for a while (one per check-in ever seen would otherwise pile up)."""
+        for key, window in list(self.coalescing.items()):
+            if window.pending is None and now - window.sent_at >= COALESCE_SECONDS:
+                del self.coalescing[key]
 
     async def _catch_up(self, up_to: int) -> None:
         """Dispatch, from the database, every bulletin numbered after the position and up to ``up_to``."""

@@ -9,12 +9,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from common.text import email_subject
 from messaging.bulletins.audience import still_entitled
 from messaging.bulletins.models import Bulletin, Delivery
+from notifications import rules, unsubscribe
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,12 @@ MAX_RECONNECTS = 5
 
 
 def _claim_next(bulletin_id: int, skip: set[int]) -> Delivery | None:
-    """The next delivery still to e-mail, locked so that two workers never take the same row."""
+    """The next delivery still to e-mail, locked so that two workers never take the same row, with its
+    recipient's e-mail preferences (joined: no query of their own)."""
     pending = (
-        still_entitled(Delivery.objects.filter(bulletin_id=bulletin_id, emailed_at__isnull=True))
+        still_entitled(Delivery.objects.filter(Delivery.UNSENT, bulletin_id=bulletin_id))
         .exclude(pk__in=skip)
-        .select_related("user")
+        .select_related("user", "user__preferences")
         .order_by("pk")
     )
     if connection.features.has_select_for_update_skip_locked:
@@ -53,24 +56,38 @@ def delivery_message_id(delivery: Delivery) -> str:
 
 
 def render_email(bulletin: Bulletin, delivery: Delivery) -> EmailMessage:
-    """OFFICIAL-SENSITIVE bulletins never travel in an e-mail body: the mail only says one is waiting."""
-    context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url()}
+    """OFFICIAL-SENSITIVE bulletins never travel in an e-mail: the subject is SENSITIVE_PLACEHOLDER and the body
+    only says one is waiting, with the link."""
+    context = {"bulletin": bulletin, "user": delivery.user, "url": settings.SITE_URL + bulletin.get_absolute_url(),
+               "unsubscribe_url": unsubscribe.url(delivery.user, unsubscribe.BULLETINS),
+               "preferences_url": settings.SITE_URL + reverse("preferences:edit")}
     subject = email_subject(
-        "A bulletin is waiting for you" if bulletin.is_sensitive
-        else f"{bulletin.get_severity_display()}: {bulletin.title}"
+        bulletin.title_outside if bulletin.is_sensitive else f"{bulletin.get_severity_display()}: {bulletin.title}"
     )
     body = render_to_string("bulletins/email/bulletin.txt", context)
     return EmailMessage(subject=subject, body=body, to=[delivery.user.email],
-                        headers={"Message-ID": delivery_message_id(delivery)})
+                        headers={"Message-ID": delivery_message_id(delivery),
+                                 **unsubscribe.headers(delivery.user, unsubscribe.BULLETINS)})
 
 
 def _send_next(bulletin: Bulletin, mail, failed: set[int]) -> bool | None:
     """Claim, send and mark one delivery in one transaction: True if sent, False if the send failed (the
-    delivery joins ``failed``), None when nothing is left to send."""
+    delivery joins ``failed``) or the member's preferences keep it for later, None when nothing is left.
+
+    Later: below the member's threshold, it is left for their daily digest (digest_at); in their quiet hours,
+    held until they end (email_after), when the scheduler puts it back in this queue (notifications.quiet).
+    Either way it leaves the unsent rows in the same transaction as the claim, as a sent one does."""
     with transaction.atomic():
         delivery = _claim_next(bulletin.pk, failed)
         if delivery is None:
             return None
+        route = rules.bulletin_route(bulletin, rules.preferences_of(delivery.user))
+        if route.action == rules.DIGEST:
+            Delivery.objects.filter(pk=delivery.pk).update(digest_at=timezone.now())
+            return False
+        if route.action == rules.HOLD:
+            Delivery.objects.filter(pk=delivery.pk).update(email_after=route.until)
+            return False
         try:
             mail.send_messages([render_email(bulletin, delivery)])
         except Exception:  # noqa: BLE001 - one bad address must not stop the rest

@@ -65,8 +65,8 @@ def broadcast_bulletin(bulletin_id: int) -> None:
     """Push a just-published bulletin to every server process. Call only after the publish has committed.
     Never raises: a push that fails is caught up by every process's stream from the database (``stream``)."""
     try:
-        bulletin = Bulletin.objects.select_related("incident").prefetch_related(*audience_prefetch()).get(
-            pk=bulletin_id)
+        bulletin = Bulletin.objects.select_related("incident", "check_in").prefetch_related(
+            *audience_prefetch()).get(pk=bulletin_id)
         group_send(STREAM_GROUP, stream_message(bulletin))
     except Exception:
         logger.warning("Live push of bulletin %s failed; the servers' streams will catch it up", bulletin_id,

@@ -9,6 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.BulletinDetailView.as_view(), name="detail"),
     path("<int:pk>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),
+    # CAP 1.2, for officers and for partner systems (Authorization: Bearer <key>).
+    path("<int:pk>/cap.xml", views.CapDocumentView.as_view(), name="cap"),
     path("incidents/", views.IncidentListView.as_view(), name="incident_list"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident_detail"),
     # Officers
@@ -28,4 +30,7 @@ urlpatterns = [
     path("incidents/new/", views.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<int:pk>/update/", views.IncidentUpdateView.as_view(), name="incident_update"),
     path("incidents/<int:pk>/resolve/", views.IncidentResolveView.as_view(), name="incident_resolve"),
+    path("incidents/<int:pk>/threads/", views.IncidentLinkThreadView.as_view(), name="incident_link_thread"),
+    path("incidents/threads/<int:pk>/unlink/", views.IncidentUnlinkThreadView.as_view(),
+         name="incident_unlink_thread"),
 ]

@@ -2,13 +2,17 @@
 writing through ``services`` (one action); who may see what is never decided here."""
 
 import csv
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts import roles
@@ -18,13 +22,14 @@ from common.once import OnceFormMixin
 from common.params import object_id
 from common.ratelimits import RateLimitedFormMixin
 from common.views import LoadingMixin
-from messaging.bulletins import exports, permissions, selectors, services
+from messaging.bulletins import cap, exports, partners, permissions, selectors, sensitive, services
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.forms import (
     AnswerForm,
     BulletinForm,
     FeedbackForm,
     IncidentForm,
+    IncidentThreadLinkForm,
     IncidentUpdateForm,
     NoticeTemplateForm,
     ResolveIncidentForm,
@@ -115,6 +120,9 @@ class BulletinPageMixin:
             feedback_form=kwargs.get("feedback_form") or FeedbackForm(),
             is_officer=is_officer,
         )
+        if bulletin.is_sensitive:
+            # The reader's name on the page (templates/bulletins/detail.html, static/hub.css), printed too.
+            context.update(watermark=sensitive.watermark_text(user), watermark_tiles=range(sensitive.WATERMARK_TILES))
         if is_officer:
             sectors, boroughs = list(bulletin.sectors.all()), list(bulletin.boroughs.all())
             context.update(sectors=sectors, boroughs=boroughs,
@@ -139,7 +147,29 @@ class BulletinDetailView(MemberRequiredMixin, BulletinPageMixin, TemplateView):
             # The live client inserts this into an open incident timeline: that is not the member reading it.
             return self.response_class(request, ["bulletins/_update.html"], {"update": self.bulletin})
         self.delivery = services.mark_read(self.bulletin, user=request.user)
+        sensitive.record_view(self.bulletin, request.user)  # OFFICIAL-SENSITIVE: who opened it, when
         return super().get(request, *args, **kwargs)
+
+
+class CapDocumentView(View):
+    """The bulletin as a CAP 1.2 alert (messaging.bulletins.cap). A partner system sends its key as
+    ``Authorization: Bearer <key>``: a key that is not an active token's is a 404, whoever is signed in. Without
+    the header it is an officer's page like the others (sign in first; members 403)."""
+
+    def get(self, request, pk: int):
+        partner = None
+        if (authorization := request.headers.get("Authorization")) is not None:
+            partner = partners.from_header(authorization)
+            if partner is None:
+                raise Http404("No such document.")
+        elif not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        bulletin = permissions.access_cap_document(request.user, pk, partner=partner)
+        response = HttpResponse(cap.cap_document(bulletin), content_type=cap.CONTENT_TYPE)
+        response["Content-Disposition"] = f'inline; filename="bulletin-{bulletin.pk}.cap.xml"'
+        response["Cache-Control"] = "private, no-store"
+        patch_vary_headers(response, ["Authorization"])
+        return response
 
 
 class AcknowledgeView(MemberRequiredMixin, View):
@@ -187,36 +217,119 @@ class IncidentListView(MemberRequiredMixin, ListView):
 
 
 class IncidentPageMixin:
-    """The incident's page: its timeline, and for officers the update and resolve forms (each with its own field
-    prefix, so that the page's ids are unique). A form sent back with errors is shown on this same page."""
+    """The incident room: its status and audience, the timeline of updates (paged; for officers with the read and
+    acknowledgement figures of each), its bridge calls (templates: ``{% incident_calls %}`` of the bridge app, so
+    that this app need not know it), the forum threads linked to it that the reader may read, and for officers
+    the update, resolve and link forms (each with its own field prefix, so that the page's ids are unique). A form
+    sent back with errors is shown on this same page."""
 
     template_name = "bulletins/incident_detail.html"
+    timeline_page_size = 25
+    linked_threads_shown = 20
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
+        is_officer = permissions.can_publish(user)
+        page = self.timeline_page()
         context.update(
             incident=self.incident,
-            updates=self.updates(),
-            is_officer=permissions.can_publish(self.request.user),
-            update_form=kwargs.get("update_form") or IncidentUpdateForm(),
-            resolve_form=kwargs.get("resolve_form") or ResolveIncidentForm(),
+            sectors=list(self.incident.sectors.all()),
+            boroughs=list(self.incident.boroughs.all()),
+            page_obj=page,
+            updates=page.object_list,
+            thread_links=self.thread_links(),
+            is_officer=is_officer,
         )
+        if is_officer:
+            context.update(
+                update_form=kwargs.get("update_form") or IncidentUpdateForm(),
+                resolve_form=kwargs.get("resolve_form") or ResolveIncidentForm(),
+                link_form=kwargs.get("link_form") or IncidentThreadLinkForm(),
+            )
         return context
 
-    def updates(self) -> list[Bulletin]:
-        return list(selectors.timeline(self.incident, user=self.request.user))
+    def timeline_page(self):
+        """The page of the timeline asked for (newest first). Officers' updates carry ``read`` and
+        ``acknowledged``, counted in the same query."""
+        user = self.request.user
+        updates = (selectors.timeline_with_figures(self.incident) if permissions.can_publish(user)
+                   else selectors.timeline(self.incident, user=user))
+        return Paginator(updates, self.timeline_page_size).get_page(self.request.GET.get("page"))
+
+    def thread_links(self) -> list:
+        return list(selectors.linked_threads(self.incident, user=self.request.user)[:self.linked_threads_shown])
 
 
 class IncidentDetailView(MemberRequiredMixin, IncidentPageMixin, TemplateView):
+    """The incident room; ``?fragment=calls`` and ``?fragment=threads`` are its live parts alone (static/live.js
+    fetches them again when a call is scheduled, moved, cancelled or summarised, or a thread linked)."""
+
+    FRAGMENTS = {"calls": "bulletins/_incident_room_calls.html", "threads": "bulletins/_incident_threads.html"}
+
     def load(self, request, **kwargs) -> None:
         self.incident = permissions.access_incident(request.user, kwargs["pk"])
 
-    def updates(self) -> list[Bulletin]:
-        # The member has the whole timeline in front of them: what it shows counts as read, in one UPDATE (the
+    def get(self, request, *args, **kwargs):
+        fragment = self.FRAGMENTS.get(request.GET.get("fragment", ""))
+        if fragment == self.FRAGMENTS["calls"]:
+            return self.response_class(request, [fragment], {"incident": self.incident})
+        if fragment:
+            return self.response_class(request, [fragment], {"incident": self.incident,
+                                                             "thread_links": self.thread_links(),
+                                                             "is_officer": permissions.can_publish(request.user)})
+        return super().get(request, *args, **kwargs)
+
+    def timeline_page(self):
+        # The member has the timeline in front of them: what it shows counts as read, in one UPDATE (the
         # officer's read figures would otherwise stay at 0% for people who follow the incident here).
-        updates = super().updates()
-        services.mark_updates_read(updates, user=self.request.user)
-        return updates
+        page = super().timeline_page()
+        services.mark_updates_read(page.object_list, user=self.request.user)
+        return page
+
+
+class IncidentLinkThreadView(OfficerRequiredMixin, IncidentPageMixin, FormView):
+    """Link a forum thread to the incident, by its address or number; what will not do comes back on the room's
+    page beside the field."""
+
+    form_class = IncidentThreadLinkForm
+
+    def load(self, request, **kwargs) -> None:
+        self.incident = permissions.access_managed_incident(request.user, kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        return redirect(self.incident)
+
+    def get_form_kwargs(self):
+        site_host = urlsplit(settings.SITE_URL).netloc
+        return {**super().get_form_kwargs(), "hosts": [self.request.get_host(), site_host]}
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or self.get_form()
+        return super().get_context_data(link_form=form, open_form="link_form", **kwargs)
+
+    def form_valid(self, form):
+        thread = permissions.linkable_thread(self.request.user, form.cleaned_data["thread"])
+        if thread is None:
+            form.add_error("thread", "There is no forum thread with that number that you can read.")
+            return self.form_invalid(form)
+        try:
+            services.link_thread(self.incident, thread, by=self.request.user)
+        except services.BulletinError as error:
+            form.add_error("thread", str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Linked “{thread.title}”: the incident's readers who may read it see it here.")
+        return redirect(self.incident.get_absolute_url() + "#linked-threads")
+
+
+class IncidentUnlinkThreadView(OfficerRequiredMixin, View):
+    def load(self, request, **kwargs) -> None:
+        self.link = permissions.access_thread_link(request.user, kwargs["pk"])
+
+    def post(self, request, pk: int):
+        attempt(request, lambda: services.unlink_thread(self.link, by=request.user),
+                f"“{self.link.thread.title}” is no longer linked to this incident.")
+        return redirect(self.link.incident.get_absolute_url() + "#linked-threads")
 
 
 # Officers --------------------------------------------------------------------------------------------------
@@ -388,7 +501,8 @@ class DeliveryReportView(OfficerRequiredMixin, TemplateView):
         if request.GET.get("format") == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="bulletin-{self.bulletin.pk}-deliveries.csv"'
-            exports.write_delivery_report(csv.writer(response), selectors.delivery_report(self.bulletin))
+            exports.write_delivery_report(csv.writer(response), selectors.delivery_report(self.bulletin),
+                                          bulletin=self.bulletin)
             return response
         return super().get(request, *args, **kwargs)
 
@@ -397,6 +511,10 @@ class DeliveryReportView(OfficerRequiredMixin, TemplateView):
         page = Paginator(selectors.delivery_report(self.bulletin), self.paginate_by).get_page(
             self.request.GET.get("page"))
         context.update(bulletin=self.bulletin, page_obj=page, deliveries=page.object_list)
+        if self.bulletin.is_sensitive:
+            # Who opened the OFFICIAL-SENSITIVE page, newest first: paged on its own (?views=).
+            context["sensitive_views"] = Paginator(sensitive.views_of(self.bulletin), self.paginate_by).get_page(
+                self.request.GET.get("views"))
         return context
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from messaging.board.models import Forum, Thread
 from messaging.bulletins import services
 from tests.conftest import ROLES, client_as
 from tests.factories import BulletinFactory
@@ -24,7 +25,10 @@ def objects(people, sector_a, django_capture_on_commit_callbacks):
     draft = BulletinFactory(title="Draft", author=people.officer, sectors=[sector_a])
     incident = services.open_incident(title="Incident A", sectors=[sector_a], boroughs=[], by=people.officer)
     feedback = services.leave_feedback(published, user=people.member_a, body="Seen it")
-    return {"published": published, "draft": draft, "incident": incident, "feedback": feedback}
+    thread = Thread.objects.create(forum=Forum.objects.hub(), title="Linked", status=Thread.Status.APPROVED)
+    thread_link = services.link_thread(incident, thread, by=people.officer)
+    return {"published": published, "draft": draft, "incident": incident, "feedback": feedback,
+            "thread_link": thread_link}
 
 
 CASES = [
@@ -36,6 +40,9 @@ CASES = [
     ("get", "bulletins:create", None, OFFICER_ONLY),
     ("get", "bulletins:edit", "draft", OFFICER_ONLY),
     ("get", "bulletins:report", "published", OFFICER_ONLY),
+    # CAP 1.2 (partner systems' keys: tests/bulletins/test_cap.py); a draft has none, even for officers.
+    ("get", "bulletins:cap", "published", OFFICER_ONLY),
+    ("get", "bulletins:cap", "draft", {**OFFICER_ONLY, "officer": 404, "admin": 404}),
     ("get", "bulletins:feedback_list", None, OFFICER_ONLY),
     ("get", "bulletins:incident_create", None, OFFICER_ONLY),
     ("get", "bulletins:incident_update", "incident", OFFICER_ONLY),
@@ -56,6 +63,10 @@ CASES = [
      {**SECTOR_A_ONLY, "member_a": 302, "lead_a": 302, "moderator_a": 302, "officer": 403, "admin": 403}),
     ("post", "bulletins:feedback", "published",
      {**SECTOR_A_ONLY, "member_a": 200, "lead_a": 200, "moderator_a": 200}),
+    # The incident room's linked forum threads: nothing typed, the room comes back with the error beside the field.
+    ("get", "bulletins:incident_link_thread", "incident", OFFICER_ACTION),  # the form lives in the room: sent there
+    ("post", "bulletins:incident_link_thread", "incident", OFFICER_ONLY),
+    ("post", "bulletins:incident_unlink_thread", "thread_link", OFFICER_ACTION),
 ]
 
 

@@ -62,6 +62,28 @@ def test_member_sees_unread_and_unacknowledged_bulletins_before_incidents_and_fo
     assert positions == sorted(positions), "bulletins first, then incidents, then forum activity"
 
 
+def test_the_five_bulletins_shown_are_those_awaiting_acknowledgement_newest_first_then_the_newest_unread(
+        client, sector_a, officer, publish):
+    """Read from two index ranges (dashboard.selectors.bulletins_for_attention), the rows are still the first five
+    of one order: waiting for an acknowledgement first, then unread, newest first within each."""
+    member = member_of(sector_a)
+    published = {}
+    for name, ack in [("ack read", True), ("plain unread 1", False), ("ack unread", True), ("plain read", False),
+                      ("plain unread 2", False), ("ack done", True), ("plain unread 3", False), ("ack newest", True)]:
+        published[name] = publish(officer, title=f"Bulletin {name}", sectors=[sector_a], ack_requested=ack)
+    for name in ("ack read", "plain read"):
+        services.mark_read(published[name], user=member)
+    services.acknowledge(published["ack done"], user=member)
+
+    page = _page(client, member)
+
+    shown = ["ack newest", "ack unread", "ack read", "plain unread 3", "plain unread 2"]
+    positions = [page.index(f"Bulletin {name}<") for name in shown]
+    assert positions == sorted(positions)
+    for name in ("plain unread 1", "plain read", "ack done"):
+        assert f"Bulletin {name}<" not in page
+
+
 def test_member_outside_the_audience_sees_neither_the_bulletin_nor_the_incident(client, sector_a, sector_b,
                                                                                 officer, publish):
     outsider = member_of(sector_b)

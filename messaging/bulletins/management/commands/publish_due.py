@@ -6,7 +6,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 
+from messaging.bridge.services import announce_starting, send_due_reminders
 from messaging.bulletins.services import expire_ended, publish_due, resume_unsent_emails
+from messaging.checkins import chasing
+from notifications import scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +18,15 @@ def _bulletins(count: int) -> str:
     return f"{count} bulletin{'s' if count != 1 else ''}"
 
 
+def _calls(count: int) -> str:
+    return f"{count} bridge call{'s' if count != 1 else ''}"
+
+
 class Command(BaseCommand):
     help = (
         "Publish the scheduled bulletins whose time has come, mark expired the published ones whose event has "
-        "ended, and resume e-mail fan-outs a dead worker left unfinished. Idempotent: run it once (cron), or "
+        "ended, resume e-mail fan-outs a dead worker left unfinished, send bridge call reminders and announce "
+        "the calls starting. Idempotent: run it once (cron), or "
         "with --every SECONDS as a long-running scheduler (systemd) that runs a round every SECONDS until "
         "SIGTERM."
     )
@@ -46,6 +54,17 @@ class Command(BaseCommand):
         resumed = resume_unsent_emails(timedelta(seconds=options["resume_after"]))
         if resumed:
             self.stdout.write(f"Resumed the e-mails of {_bulletins(len(resumed))}.")
+        reminded = send_due_reminders()
+        if reminded:
+            self.stdout.write(f"Sent the reminders of {_calls(len(reminded))}.")
+        starting = announce_starting()
+        if starting:
+            self.stdout.write(f"Announced the start of {_calls(len(starting))}.")
+        check_ins = chasing.send_due_reminders()
+        if check_ins:
+            self.stdout.write(f"Queued the reminders of {len(check_ins)} check-in{'s' if len(check_ins) != 1 else ''}.")
+        for line in scheduled.describe(scheduled.run()):  # quiet hours' releases, the daily digests
+            self.stdout.write(line)
 
     def run_forever(self, every: float, options: dict) -> None:
         stop = threading.Event()
