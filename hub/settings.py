@@ -85,7 +85,12 @@ INSTALLED_APPS = [
     "messaging.board",
     "messaging.bulletins",
     "messaging.bridge",
+    "messaging.checkins",
+    "messaging.police_reports",
+    "notifications",
+    "messaging.feeds",
     "dashboard",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +304,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (reports' attachments): outside the static tree, never served by URL, only through views that
+# check permissions. MEDIA_URL is deliberately unset.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -12,9 +12,18 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("dashboard/", include("dashboard.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/profile/", include("accounts.urls")),  # ours, before allauth's accounts/
+    path("accounts/preferences/", include("notifications.preference_urls")),  # ours, before allauth's
     path("accounts/", include("allauth.urls")),
     path("sectors/", include("sectors.urls")),
     path("forums/", include("messaging.board.urls")),
     path("bulletins/", include("messaging.bulletins.urls")),
+    path("bridge/", include("messaging.bridge.urls")),
+    path("checkins/", include("messaging.checkins.urls")),
+    path("reports/", include("messaging.police_reports.urls")),
+    path("calendar/", include("messaging.feeds.calendar_urls")),
+    path("feeds/", include("messaging.feeds.urls")),
+    path("search/", include("search.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

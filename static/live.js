@@ -142,13 +142,34 @@
       summary.textContent = bulletin.summary;
       content.append(summary);
     }
+    const asks = answerButtons(bulletin);
+    if (asks) content.append(asks);
     toast.append(header, content);
     toasts.prepend(toast);
     arrangeToasts();
-    // Critical bulletins stay until dismissed; the rest fade after a while.
-    if (!critical) {
+    // Critical bulletins, and questions waiting for an answer, stay until dismissed; the rest fade after a while.
+    if (!critical && !asks) {
       window.setTimeout(() => removeToast(toast), 15000);
     }
+  }
+
+  // A check-in's question ("are you affected?", messaging/checkins): its answers as buttons, each opening the
+  // answer form with that answer chosen (nothing is recorded until the member sends it). Officers ask, not answer.
+  function answerButtons(bulletin) {
+    const checkIn = bulletin.check_in;
+    if (officer || !checkIn || !Array.isArray(checkIn.choices) || !checkIn.choices.length) return null;
+    const row = document.createElement("div");
+    row.className = "d-flex flex-wrap gap-1 mt-2";
+    row.setAttribute("aria-label", "Answer for your organisation");
+    checkIn.choices.forEach((choice) => {
+      if (typeof choice.url !== "string" || !choice.url.startsWith("/") || choice.url.startsWith("//")) return;
+      const button = document.createElement("a");
+      button.className = "btn btn-sm btn-outline-primary";
+      button.href = choice.url;
+      button.textContent = String(choice.label);
+      row.append(button);
+    });
+    return row.childElementCount ? row : null;
   }
 
   async function insertIntoTimeline(bulletin) {

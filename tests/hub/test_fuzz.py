@@ -83,3 +83,20 @@ def test_forms_never_answer_500(client, people, scene, index):
         assert response.status_code in {200, 302, 429}, (url, response.status_code)
 
     post()
+
+
+SEARCH_FIELDS = ["q", "kind", "where", "author", "since", "until", "page"]
+
+
+def test_the_search_form_never_answers_500(client, people, scene):
+    """The search page (GET): any text in any of its fields is a page with a message, never a 500."""
+    client.force_login(people.member_a)
+    url = reverse("search:results")
+
+    @FUZZ
+    @given(st.fixed_dictionaries({name: TEXT for name in SEARCH_FIELDS}))
+    def search(data):
+        response = client.get(url, data)
+        assert response.status_code == 200, (data, response.status_code)
+
+    search()

@@ -8,9 +8,20 @@ pages are third-party views with their own tests; the admin's front door is chec
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from tests.accounts.test_profile import CASES as PROFILE_CASES
 from tests.board.test_permissions import CASES as BOARD_CASES
+from tests.bridge.test_minutes_permissions import CASES as BRIDGE_MINUTES_CASES
+from tests.bridge.test_permissions import CASES as BRIDGE_CASES
 from tests.bulletins.test_permissions import CASES as BULLETIN_CASES
+from tests.checkins.test_grid_permissions import CASES as CHECKIN_GRID_CASES
+from tests.checkins.test_permissions import CASES as CHECKIN_CASES
 from tests.conftest import ROLES, client_as
+from tests.feeds.test_permissions import CASES as FEED_CASES
+from tests.notifications.test_permissions import CASES as NOTIFICATION_CASES
+from tests.notifications.test_preferences_permissions import CASES as PREFERENCE_CASES
+from tests.police_reports.test_permissions import CASES as POLICE_REPORT_CASES
+from tests.police_reports.test_triage_permissions import CASES as TRIAGE_CASES
+from tests.search.test_permissions import CASES as SEARCH_CASES
 from tests.sectors.test_permissions import CASES as SECTOR_CASES
 
 THIRD_PARTY_NAMESPACES = {"admin"}
@@ -23,7 +34,9 @@ HUB_CASES = [
     ("get", "healthz", None, EVERYONE),
     ("get", "admin:index", None, {role: 302 for role in ROLES} | {"admin": 200}),
 ]
-ALL_CASES = HUB_CASES + SECTOR_CASES + BOARD_CASES + BULLETIN_CASES
+ALL_CASES = (HUB_CASES + SECTOR_CASES + BOARD_CASES + BULLETIN_CASES + BRIDGE_CASES + BRIDGE_MINUTES_CASES
+             + CHECKIN_CASES + CHECKIN_GRID_CASES + POLICE_REPORT_CASES + TRIAGE_CASES + FEED_CASES
+             + NOTIFICATION_CASES + PREFERENCE_CASES + SEARCH_CASES + PROFILE_CASES)
 
 
 def _walk(patterns, namespace=None):

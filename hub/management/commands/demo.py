@@ -9,6 +9,10 @@ DEMO_STEPS = [
     "sectors.demo.run",
     "messaging.board.demo.run",
     "messaging.bulletins.demo.run",
+    "messaging.checkins.demo.run",
+    "messaging.bridge.demo.run",
+    "messaging.police_reports.demo.run",
+    "search.demo.run",  # last: indexes what the steps before it wrote
 ]
 
 
