@@ -18,6 +18,8 @@ STEPS = [
     ["bench.pages", "big"], ["bench.pages", "small"],
     # live_fanout runs the machine's floor (bench/floor.py) first, with the same clients and updates.
     ["bench.publish"], ["bench.live_fanout"], ["bench.live_many"],
+    # Check-ins: 5,000 organisations answering within a minute with 3 officers' grids open; search on the big set.
+    ["bench.checkins"], ["bench.search", "big"],
 ]
 NOT_MEASURED = "not measured"
 PAGES_HEALTHZ_GOAL = 3.0
@@ -199,6 +201,37 @@ def goals(big: dict, small: dict, publish: dict, live: dict, many: dict | None) 
     return [*lines, ""]
 
 
+def checkins_section(checkins: dict | None) -> list[str]:
+    if checkins is None:
+        return []
+    return [
+        "", "## Check-ins: 5,000 organisations answering within a minute, 3 officers' grids open", "",
+        "| measure | figure | goal |", "|---|---|---|",
+        f"| answers recorded once | {checkins['answers']:,} answers, {checkins['history']:,} history rows: "
+        f"{checkins['recorded_once']} | every answer once |",
+        f"| time to send them | {checkins['answer_seconds']} s | 60 s |",
+        f"| answer request p50 / p95 / p99 ms | {checkins['answer_p50']} / {checkins['answer_p95']} / "
+        f"{checkins['answer_p99']} | p99 < 200 |",
+        f"| grid page queries at 10 / 10,000 organisations | {checkins['grid_queries_10']} / "
+        f"{checkins['grid_queries_10000']} | <= 12, constant |",
+        f"| answer commit -> officer's socket p50 / p99 ms | {checkins['update_message_p50']} / "
+        f"{checkins['update_message_p99']} | < 1,500 |",
+    ]
+
+
+def search_section(search: dict | None) -> list[str]:
+    if search is None:
+        return []
+    rows = [f"| {name} | {result['queries']} | {result['server_ms_p50']:.1f} | {result['server_ms_p95']:.1f} |"
+            for name, result in search["searches"].items()]
+    return [
+        "", "## Search on the big data set (p50 goal < 100 ms, constant queries)", "",
+        "| search | queries | p50 ms | p95 ms |", "|---|---|---|---|", *rows, "",
+        f"Worst p50 {search['worst_p50_ms']:.1f} ms ({verdict(search['worst_p50_ms'] < search['goal_ms'])}); queries "
+        f"{'constant' if search['constant_queries'] else 'vary'}.",
+    ]
+
+
 def report() -> str:
     pages_big, small = load("pages-big"), load("pages-small")["pages"]
     publish, live, many = load("publish"), load("live"), load_optional("live-many")
@@ -214,6 +247,8 @@ def report() -> str:
         *fanout_section(live),
         *many_section(many),
         *goals(pages_big["pages"], small, publish, live, many),
+        *checkins_section(load_optional("checkins")),
+        *search_section(load_optional("search-big")),
     ])
 
 
