@@ -93,6 +93,26 @@ def claim(request: HttpRequest, token: str | None) -> Claim:
     return Claim.REPEATED
 
 
+def issue_for_link(*owner: object, salt: str) -> str:
+    """A token for a form on a page reached without a session (a signed link in an e-mail): bound to what the
+    page is for (``owner``: e.g. the invitation's and the person's ids) instead of a signed-in user."""
+    return signing.TimestampSigner(salt=salt).sign(":".join([*map(str, owner), secrets.token_urlsafe(16)]))
+
+
+def claim_for_link(token: str | None, *owner: object, salt: str) -> Claim:
+    """Claim a token ``issue_for_link`` made for the same ``owner`` and ``salt``: CLAIMED the first time only."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return Claim.INVALID
+    try:
+        value = signing.TimestampSigner(salt=salt).unsign(token, max_age=MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return Claim.INVALID
+    *parts, nonce = value.split(":")
+    if parts != [str(part) for part in owner] or not nonce:
+        return Claim.INVALID
+    return Claim.CLAIMED if cache.add(f"{_CACHE_PREFIX}{salt}:{nonce}", True, timeout=MAX_AGE) else Claim.REPEATED
+
+
 def release(request: HttpRequest, token: str | None) -> None:
     """Give back a claim whose action failed (an error, not a refusal), so that sending the form again is not
     wrongly told it was already acted on."""

@@ -2,13 +2,10 @@
 invitation (on the page, or from the e-mail's signed link), and the invitation's calendar file. Each view asks
 ``permissions`` for its object (one loader) and writes through ``services`` (one action)."""
 
-import secrets
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
@@ -310,8 +307,6 @@ class InviteeCountView(OfficerRequiredMixin, View):
 # The e-mail's one-click answer ----------------------------------------------------------------------------------
 
 _ONCE_SALT = "hub.bridge.rsvp-once"
-_ONCE_PREFIX = "hub-bridge-rsvp-once:"
-_ONCE_MAX_AGE = 12 * 60 * 60
 
 
 class RsvpLinkView(TemplateView):
@@ -349,19 +344,10 @@ class RsvpLinkView(TemplateView):
         return TemplateResponse(self.request, "bridge/rsvp_problem.html", context, status=status)
 
     def _once_field(self) -> str:
-        return signing.TimestampSigner(salt=_ONCE_SALT).sign(
-            f"{self.invitation.pk}:{self.person.pk}:{secrets.token_urlsafe(16)}")
+        return once.issue_for_link(self.invitation.pk, self.person.pk, salt=_ONCE_SALT)
 
     def _claim(self, token: str | None) -> once.Claim:
-        try:
-            value = signing.TimestampSigner(salt=_ONCE_SALT).unsign(token or "", max_age=_ONCE_MAX_AGE)
-        except signing.BadSignature:
-            return once.Claim.INVALID
-        invitation_id, person_id, nonce = (value.split(":", 2) + ["", "", ""])[:3]
-        if (invitation_id, person_id) != (str(self.invitation.pk), str(self.person.pk)) or not nonce:
-            return once.Claim.INVALID
-        return once.Claim.CLAIMED if cache.add(_ONCE_PREFIX + nonce, True, timeout=_ONCE_MAX_AGE) \
-            else once.Claim.REPEATED
+        return once.claim_for_link(token, self.invitation.pk, self.person.pk, salt=_ONCE_SALT)
 
     def get_context_data(self, **kwargs):
         if "form" not in kwargs:

@@ -2,11 +2,8 @@
 a toast, by the e-mail's signed link), opening and closing. Each view asks ``permissions`` for its object (one
 loader) and does its writing through ``services`` (one action)."""
 
-import secrets
 
 from django.contrib import messages
-from django.core import signing
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -29,8 +26,6 @@ from messaging.checkins.templatetags.checkins import incident_check_ins
 # The signed link's confirmation form acts once per render, bound to the link's person (who may not be signed in,
 # so common.once's per-user tokens do not apply).
 _ONCE_SALT = "hub.checkins.answer-link.once"
-_ONCE_PREFIX = "hub-checkins-link-once:"
-_ONCE_MAX_AGE = 12 * 60 * 60
 
 
 class MemberRequiredMixin(LoadingMixin):
@@ -253,19 +248,10 @@ class AnswerLinkView(TemplateView):
         return TemplateResponse(self.request, "checkins/answer_link_problem.html", context, status=status)
 
     def _once_field(self) -> str:
-        return signing.TimestampSigner(salt=_ONCE_SALT).sign(
-            f"{self.check_in.pk}:{self.person.pk}:{secrets.token_urlsafe(16)}")
+        return once.issue_for_link(self.check_in.pk, self.person.pk, salt=_ONCE_SALT)
 
     def _claim(self, token: str | None) -> once.Claim:
-        try:
-            value = signing.TimestampSigner(salt=_ONCE_SALT).unsign(token or "", max_age=_ONCE_MAX_AGE)
-        except signing.BadSignature:
-            return once.Claim.INVALID
-        check_in_id, person_id, nonce = (value.split(":", 2) + ["", "", ""])[:3]
-        if (check_in_id, person_id) != (str(self.check_in.pk), str(self.person.pk)) or not nonce:
-            return once.Claim.INVALID
-        return once.Claim.CLAIMED if cache.add(_ONCE_PREFIX + nonce, True, timeout=_ONCE_MAX_AGE) \
-            else once.Claim.REPEATED
+        return once.claim_for_link(token, self.check_in.pk, self.person.pk, salt=_ONCE_SALT)
 
     def get_context_data(self, **kwargs):
         already = self.current is not None and self.current.choice_id == self.choice.pk
