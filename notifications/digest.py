@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from common.tasks import enqueue_with_this_transaction
 from messaging.bulletins.audience import still_entitled
 from messaging.bulletins.models import Bulletin, Delivery
 from notifications import rules
@@ -113,7 +114,7 @@ def candidates(day, due_at: datetime, now: datetime) -> list:
 def claim_due(now: datetime | None = None) -> list[int]:
     """Claim and queue today's digests due now (none before 07:00 London). Returns the users' ids. Safe to run
     every round and from two schedulers at once (see the module's docstring)."""
-    from notifications.email_tasks import enqueue_with_this_transaction, send_digest
+    from notifications.email_tasks import send_digest
 
     now = now or timezone.now()
     due = rules.digest_day(now)

@@ -10,9 +10,10 @@ commit for a backend that runs tasks at once; the task sends only what the membe
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from common.tasks import enqueue_with_this_transaction
 from messaging.board import signals
 from notifications import rules
-from notifications.email_tasks import enqueue_with_this_transaction, send_notification_emails, send_post_emails
+from notifications.email_tasks import send_notification_emails, send_post_emails
 from notifications.models import Notification
 
 

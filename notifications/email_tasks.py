@@ -16,7 +16,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.backends.immediate import ImmediateBackend
 
 from common.text import email_subject, plain_summary
 from messaging.board import permissions as board_permissions
@@ -30,15 +29,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 EXCERPT_LENGTH = 300
-
-
-def enqueue_with_this_transaction(a_task, *args) -> None:
-    """A database queue takes the task in the caller's transaction (committed with what it is about, or not at
-    all); a backend that runs tasks at once would run it before the commit: there it waits for the commit."""
-    if isinstance(a_task.get_backend(), ImmediateBackend):
-        transaction.on_commit(lambda: a_task.enqueue(*args))
-    else:
-        a_task.enqueue(*args)
 
 
 def _locked(queryset):

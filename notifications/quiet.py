@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from common.tasks import enqueue_with_this_transaction
 from messaging.bulletins.models import Delivery
 from messaging.bulletins.tasks import send_bulletin_emails
 from notifications import rules
@@ -30,7 +31,6 @@ RELEASE_BATCH = 500
 def release_bulletins(now: datetime | None = None) -> list[int]:
     """Put back among the unsent rows the deliveries held until now, and queue their bulletins' fan-outs (in the
     same transaction: a database queue commits both or neither). Returns the bulletins' ids."""
-    from notifications.email_tasks import enqueue_with_this_transaction
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -46,7 +46,7 @@ def release_bulletins(now: datetime | None = None) -> list[int]:
 
 def release_forum(now: datetime | None = None) -> list[int]:
     """Send the forum e-mail that quiet hours ended by now held back. Returns the members' ids."""
-    from notifications.email_tasks import enqueue_with_this_transaction, send_notification_emails, wanted_now
+    from notifications.email_tasks import send_notification_emails, wanted_now
 
     now = now or timezone.now()
     released = []

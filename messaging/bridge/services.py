@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from audit.services import record
 from common.actions import ActionRefused
+from common.tasks import enqueue_with_this_transaction
 from messaging.bridge import selectors, tasks
 from messaging.bridge.forms import capacity_message
 from messaging.bridge.models import BridgeCall, Invitation
 from messaging.bulletins import transport
 from messaging.bulletins.audience import Audience
-from messaging.bulletins.services import _enqueue_with_this_transaction
 
 # What an officer sets on a call (besides its audience and co-chairs); the ones invitees see change its SEQUENCE.
 CALL_FIELDS = ("title", "starts_at", "duration_minutes", "dial_in", "access_pin", "join_url", "chair", "agenda",
@@ -78,7 +78,7 @@ def _admitted_ids(invitations: Iterable[Invitation]) -> set[int]:
 
 
 def _queue_emails(call: BridgeCall, kind: str, ids: Iterable[int] = (), *, moved: bool = False) -> None:
-    _enqueue_with_this_transaction(tasks.send_call_emails, call.pk, kind, sorted(ids), moved)
+    enqueue_with_this_transaction(tasks.send_call_emails, call.pk, kind, sorted(ids), moved)
 
 
 # Scheduling -----------------------------------------------------------------------------------------------------

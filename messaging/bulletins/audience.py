@@ -153,13 +153,19 @@ def visible_bulletins(user) -> QuerySet[Bulletin]:
 def visible_incidents(user) -> QuerySet[Incident]:
     """Officers see every incident; members those whose audience they are in (the bulletin rule, with no
     sectors meaning everyone), whether or not an update has been published yet."""
-    if user.is_authenticated and user.is_active and roles.is_officer(user):
-        return Incident.objects.all()  # before reach_of: an officer's premises would cost a query for nothing
-    reach = reach_of(user)
-    if not reach.sector_ids:
+    if not user.is_authenticated or not user.is_active:
         return Incident.objects.none()
-    in_sectors = Incident.objects.filter(Q(sectors__in=reach.sector_ids) | Q(sectors__isnull=True))
-    in_boroughs = Incident.objects.filter(Q(boroughs__in=reach.borough_ids) | Q(boroughs__isnull=True))
+    if roles.is_officer(user):
+        return Incident.objects.all()
+    sector_ids = approved_sector_ids(user)
+    if not sector_ids:
+        return Incident.objects.none()
+    # The organisation's premises as a subquery, not read first (reach_of does): one query less on every page
+    # that lists incidents.
+    premises = (Borough.objects.filter(organisations=user.organisation_id) if user.organisation_id
+                else Borough.objects.none()).values("pk")
+    in_sectors = Incident.objects.filter(Q(sectors__in=sector_ids) | Q(sectors__isnull=True))
+    in_boroughs = Incident.objects.filter(Q(boroughs__in=premises) | Q(boroughs__isnull=True))
     return Incident.objects.filter(pk__in=in_sectors.values("pk")).filter(pk__in=in_boroughs.values("pk"))
 
 

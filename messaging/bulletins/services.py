@@ -9,10 +9,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_tasks.backends.immediate import ImmediateBackend
 
 from audit.services import record
 from common.actions import ActionRefused
+from common.tasks import enqueue_with_this_transaction
 from common.text import email_subject
 from messaging.board.models import Thread
 from messaging.bulletins import transport
@@ -120,7 +120,7 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
     # Several copies of the fan-out share its work (each claims deliveries with SKIP LOCKED), so that every
     # worker sends: one task alone kept one worker busy and the others idle.
     for _ in range(settings.EMAIL_FANOUT_TASKS):
-        _enqueue_with_this_transaction(send_bulletin_emails, bulletin.pk)
+        enqueue_with_this_transaction(send_bulletin_emails, bulletin.pk)
     # Last, so that the stream's lock is held for as short a time as possible.
     bulletin.sequence = _next_sequence()
     bulletin.save(update_fields=["sequence"])
@@ -137,16 +137,6 @@ def _next_sequence() -> int:
     stream.last_sequence += 1
     stream.save(update_fields=["last_sequence"])
     return stream.last_sequence
-
-
-def _enqueue_with_this_transaction(task, *args) -> None:
-    """A database queue takes the task in this transaction: committed with the publish or not at all, so that
-    no crash after the commit can leave a bulletin without its e-mail fan-out. A backend that runs tasks at
-    once (the embedded default) would run it before the commit: there it waits for the commit."""
-    if isinstance(task.get_backend(), ImmediateBackend):
-        transaction.on_commit(lambda: task.enqueue(*args))  # a second copy finds nothing left: harmless
-    else:
-        task.enqueue(*args)
 
 
 @transaction.atomic

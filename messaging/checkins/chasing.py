@@ -10,10 +10,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks.backends.immediate import ImmediateBackend
 
 from audit.services import record
 from common.actions import ActionRefused
+from common.tasks import enqueue_with_this_transaction
 from messaging.checkins.models import Answer, ChaseAttempt, CheckIn, Choice
 from sectors.models import Borough, Membership, Organisation
 
@@ -68,15 +68,6 @@ def answer_on_behalf(check_in: CheckIn, organisation: Organisation, *, choice: C
 # Reminders ------------------------------------------------------------------------------------------------------
 
 
-def _enqueue_with_this_transaction(task, *args) -> None:
-    """As the bulletins' fan-out: a database queue takes the task in the claiming transaction (committed with
-    the claim or not at all); a backend that runs tasks at once waits for the commit."""
-    if isinstance(task.get_backend(), ImmediateBackend):
-        transaction.on_commit(lambda: task.enqueue(*args))
-    else:
-        task.enqueue(*args)
-
-
 def send_due_reminders(now: datetime | None = None) -> list[int]:
     """Queue the one reminder of every open check-in whose reminder time has come; returns their ids.
 
@@ -94,6 +85,6 @@ def send_due_reminders(now: datetime | None = None) -> list[int]:
             if not CheckIn.objects.open().filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
                 continue  # another scheduler claimed it first (or it closed meanwhile)
             record(None, "checkin.remind", CheckIn.objects.get(pk=pk))
-            _enqueue_with_this_transaction(send_reminder_emails, pk)
+            enqueue_with_this_transaction(send_reminder_emails, pk)
             claimed.append(pk)
     return claimed

@@ -63,13 +63,12 @@ def tally(check_in: CheckIn) -> dict[str, Any]:
     return {"answered": sum(counts.values()), "asked": asked_organisations(check_in).count(), "choices": choices}
 
 
-def check_ins_of_incident(incident_id: int, user) -> list[CheckIn]:
-    """The incident's check-ins this user may see, newest first, each with ``own_answer`` (the user's
-    organisation's current answer, or None) and ``asked`` (may this user answer it): three queries, however many
-    there are (the check-ins with their choices, the asked ones, the organisation's answers)."""
-    from messaging.checkins.permissions import visible_check_ins  # permissions imports this module
-
-    check_ins = list(visible_check_ins(user).filter(incident_id=incident_id).distinct()
+def check_ins_of_incident(incident_id: int, user, visible: QuerySet[CheckIn]) -> list[CheckIn]:
+    """The incident's check-ins this user may see (``visible``: permissions.visible_check_ins), newest first,
+    each with ``own_answer`` (the user's organisation's current answer, or None) and ``asked`` (may this user
+    answer it): three queries, however many there are (the check-ins with their choices, the asked ones, the
+    organisation's answers)."""
+    check_ins = list(visible.filter(incident_id=incident_id).distinct()
                      .prefetch_related("choices").order_by("-opened_at", "-pk")[:ROOM_CHECK_INS])
     if not check_ins:
         return []

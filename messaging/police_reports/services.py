@@ -19,10 +19,10 @@ from django.db import transaction
 from accounts import roles
 from audit.services import record
 from common.actions import ActionRefused
+from common.tasks import enqueue_with_this_transaction
 from common.text import plain_summary
 from messaging.bulletins import transport
 from messaging.bulletins.audience import Audience
-from messaging.bulletins.services import _enqueue_with_this_transaction
 from messaging.police_reports import attachments, permissions, tasks
 from messaging.police_reports.models import PoliceReport, ReportMessage
 from sectors.models import BoroughSpoc
@@ -113,7 +113,7 @@ def submit_report(*, author, kind: str, title: str, body: str, boroughs: Iterabl
             report.routed_to.set(officer_ids)
             record(author, "police_report.submit", report, kind=kind, boroughs=sorted(b.pk for b in boroughs),
                    incident=incident.pk if incident else None, attachments=len(files), routed_to=officer_ids)
-            _enqueue_with_this_transaction(tasks.send_report_emails, report.pk, officer_ids)
+            enqueue_with_this_transaction(tasks.send_report_emails, report.pk, officer_ids)
             summary = ", ".join(borough.name for borough in boroughs)
             if author.organisation_id:
                 summary += f" · from {author.organisation.name}"
@@ -154,7 +154,7 @@ def post_message(report: PoliceReport, *, by, body: str) -> ReportMessage:
         report.save(update_fields=["updated_at"])
         recipients = [pk for pk in _message_recipients(report, by) if pk != by.pk]
         record(by, "police_report.message", report, message=message.pk, to=recipients)
-        _enqueue_with_this_transaction(tasks.send_message_emails, message.pk, recipients)
+        enqueue_with_this_transaction(tasks.send_message_emails, message.pk, recipients)
         part = messages_part(report)
         from_officer = report.author_id != by.pk
         personal = _news(report, f"{'Reply' if from_officer else 'Message'} from {by.display_name}", toast=True,

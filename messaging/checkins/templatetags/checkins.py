@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 
 from accounts import roles
-from messaging.checkins import links, selectors
+from messaging.checkins import links, permissions, selectors
 from messaging.checkins.models import CheckIn
 
 register = template.Library()
@@ -56,7 +56,8 @@ def incident_check_ins(incident, user) -> dict:
     """The incident's check-ins this user may see, newest first: for a member their organisation's answer (or
     the answer buttons), for officers the way to each grid and, once closed, the final tally. The officers'
     "Ask: are you affected?" link while the incident is active. Three queries whatever the number."""
-    return {"incident": incident, "check_ins": selectors.check_ins_of_incident(incident.pk, user),
+    check_ins = selectors.check_ins_of_incident(incident.pk, user, permissions.visible_check_ins(user))
+    return {"incident": incident, "check_ins": check_ins,
             "is_officer": roles.is_officer(user), "more_url": None}
 
 
