@@ -124,9 +124,15 @@ def search(user, criteria: Criteria) -> QuerySet[SearchDocument]:
     reply's title), forum and author in the same query; on PostgreSQL ``marked_title`` and ``marked_body``
     (ts_headline, with the private-use marks; search.highlight finishes them), worked out for the page's rows
     only (PostgreSQL computes costly output columns after the LIMIT)."""
-    documents = matching(user, criteria).select_related("forum", "thread", "author").defer("vector")
     if not uses_full_text():
-        return documents.order_by("-created_at", "-id")
+        return matching(user, criteria).select_related("forum", "thread", "author").defer("vector").order_by(
+            "-created_at", "-id")
+    # Only the newest MAX_RESULTS matches are ranked (the ones the count and the pages reach anyway): a word that
+    # most of the board says would otherwise have every one of its rows ranked and sorted before the first twenty
+    # are known (a second for 280,000 posts); the newest matches come off the created_at index.
+    newest = matching(user, criteria).order_by("-created_at", "-id").values("pk")[:MAX_RESULTS]
+    documents = (SearchDocument.objects.filter(pk__in=newest).select_related("forum", "thread", "author")
+                 .defer("vector"))
     query = _query(criteria)
     marks = {"start_sel": START_MARK, "stop_sel": STOP_MARK, "config": CONFIG}
     return (documents.defer("body")  # the page shows the body's snippet only
