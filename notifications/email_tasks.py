@@ -62,7 +62,7 @@ def render_notification(note: Notification) -> EmailMessage:
     body = render_to_string("notifications/email/notification.txt", context)
     return EmailMessage(subject=email_subject(note.text), body=body, to=[note.user.email],
                         headers={"Message-ID": notification_message_id(note),
-                                 **unsubscribe.headers(note.user, unsubscribe.FORUM)})
+                                 **unsubscribe.headers(note.user, unsubscribe.FORUM, link=context["unsubscribe_url"])})
 
 
 def _send_notification(note_id: int, mail) -> bool | None:
@@ -136,7 +136,7 @@ def render_digest(digest: DigestSent, content: "digests.Content") -> EmailMessag
     body = render_to_string("notifications/email/digest.txt", context)
     return EmailMessage(subject=email_subject(subject), body=body, to=[user.email],
                         headers={"Message-ID": digest_message_id(digest),
-                                 **unsubscribe.headers(user, unsubscribe.DIGEST)})
+                                 **unsubscribe.headers(user, unsubscribe.DIGEST, link=context["unsubscribe_url"])})
 
 
 @task()

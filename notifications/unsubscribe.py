@@ -85,10 +85,12 @@ def url(user, kind: str) -> str:
     return settings.SITE_URL + reverse("preferences:unsubscribe", args=[make_token(user, kind)])
 
 
-def headers(user, kind: str) -> dict[str, str]:
+def headers(user, kind: str, *, link: str | None = None) -> dict[str, str]:
     """The RFC 8058 headers for an e-mail to ``user`` that ``kind`` turns off. Every sender of optional e-mail
-    passes these (tests/notifications/test_unsubscribe.py reads the sources to make sure)."""
-    return {"List-Unsubscribe": f"<{url(user, kind)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    passes these (tests/notifications/test_unsubscribe.py reads the sources to make sure). ``link``: the ``url``
+    the message's body shows, so that the header and the body carry the same link (a token made a second later
+    would differ: it is timestamped)."""
+    return {"List-Unsubscribe": f"<{link or url(user, kind)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def is_on(preferences: Preferences, kind: str) -> bool:

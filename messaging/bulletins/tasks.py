@@ -67,7 +67,8 @@ def render_email(bulletin: Bulletin, delivery: Delivery) -> EmailMessage:
     body = render_to_string("bulletins/email/bulletin.txt", context)
     return EmailMessage(subject=subject, body=body, to=[delivery.user.email],
                         headers={"Message-ID": delivery_message_id(delivery),
-                                 **unsubscribe.headers(delivery.user, unsubscribe.BULLETINS)})
+                                 **unsubscribe.headers(delivery.user, unsubscribe.BULLETINS,
+                                                       link=context["unsubscribe_url"])})
 
 
 def _send_next(bulletin: Bulletin, mail, failed: set[int]) -> bool | None:
