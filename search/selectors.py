@@ -1,4 +1,5 @@
-"""Searching: what this user may read that matches, best first, as one query (and one for the count).
+"""Searching: what this user may read that matches, best first: on PostgreSQL one query for the newest matches' ids
+(their number is the count) and one for the page; on SQLite one for the count and one for the page.
 
 Who may read a document is not decided here: each kind is filtered by its app's own rule, as a subquery
 (``readable``): the board's readable forums (messaging.board.selectors.readable_forums, permissions.ReadAccess)
@@ -114,33 +115,32 @@ def matching(user, criteria: Criteria) -> QuerySet[SearchDocument]:
     return documents
 
 
-def count(user, criteria: Criteria) -> int:
-    """How many match, counted up to MAX_RESULTS + 1 (more means "more than MAX_RESULTS")."""
-    return matching(user, criteria)[: MAX_RESULTS + 1].count()
-
-
-def search(user, criteria: Criteria) -> QuerySet[SearchDocument]:
-    """The matching documents the user may open, best first, with what the results page shows: the thread (a
-    reply's title), forum and author in the same query; on PostgreSQL ``marked_title`` and ``marked_body``
-    (ts_headline, with the private-use marks; search.highlight finishes them), worked out for the page's rows
-    only (PostgreSQL computes costly output columns after the LIMIT)."""
+def results(user, criteria: Criteria) -> tuple[int, QuerySet[SearchDocument]]:
+    """How many match (counted up to MAX_RESULTS + 1: more means "more than MAX_RESULTS"), and the matching
+    documents the user may open, best first, with what the results page shows: the thread (a reply's title), forum
+    and author in the same query; on PostgreSQL ``marked_title`` and ``marked_body`` (ts_headline, with the
+    private-use marks; search.highlight finishes them), worked out for the page's rows only (PostgreSQL computes
+    costly output columns after the LIMIT)."""
     if not uses_full_text():
-        return matching(user, criteria).select_related("forum", "thread", "author").defer("vector").order_by(
+        documents = matching(user, criteria)
+        total = documents[: MAX_RESULTS + 1].count()
+        return total, documents.select_related("forum", "thread", "author").defer("vector").order_by(
             "-created_at", "-id")
-    # Only the newest MAX_RESULTS matches are ranked (the ones the count and the pages reach anyway): a word that
-    # most of the board says would otherwise have every one of its rows ranked and sorted before the first twenty
-    # are known (a second for 280,000 posts); the newest matches come off the created_at index.
-    newest = matching(user, criteria).order_by("-created_at", "-id").values("pk")[:MAX_RESULTS]
-    documents = (SearchDocument.objects.filter(pk__in=newest).select_related("forum", "thread", "author")
-                 .defer("vector"))
+    # Only the newest MAX_RESULTS matches are counted and ranked, read once as ids (from the created_at index):
+    # a word that most of the board says would otherwise have every one of its rows counted, ranked and sorted
+    # before the first twenty are known (a second for 280,000 posts).
+    newest = list(matching(user, criteria).order_by("-created_at", "-id").values_list("pk", flat=True)
+                  [: MAX_RESULTS + 1])
     query = _query(criteria)
     marks = {"start_sel": START_MARK, "stop_sel": STOP_MARK, "config": CONFIG}
-    return (documents.defer("body")  # the page shows the body's snippet only
-            .annotate(rank=SearchRank(F("vector"), query),
-                      marked_title=SearchHeadline("title", query, highlight_all=True, **marks),
-                      marked_body=SearchHeadline("body", query, max_words=35, min_words=15, max_fragments=2,
-                                                 fragment_delimiter=" … ", **marks))
-            .order_by("-rank", "-created_at", "-id"))
+    documents = (SearchDocument.objects.filter(pk__in=newest[:MAX_RESULTS])
+                 .select_related("forum", "thread", "author").defer("vector", "body")  # the body's snippet only
+                 .annotate(rank=SearchRank(F("vector"), query),
+                           marked_title=SearchHeadline("title", query, highlight_all=True, **marks),
+                           marked_body=SearchHeadline("body", query, max_words=35, min_words=15, max_fragments=2,
+                                                      fragment_delimiter=" … ", **marks))
+                 .order_by("-rank", "-created_at", "-id"))
+    return len(newest), documents
 
 
 def _query(criteria: Criteria) -> SearchQuery:

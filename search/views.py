@@ -28,8 +28,8 @@ class SearchView(LoadingMixin, TemplateView):
         if not criteria.searchable:
             return super().get_context_data(**context, **kwargs)
         user = self.request.user
-        total = selectors.count(user, criteria)
-        paginator = Paginator(selectors.search(user, criteria), PER_PAGE)
+        total, documents = selectors.results(user, criteria)
+        paginator = Paginator(documents, PER_PAGE)
         paginator.count = min(total, selectors.MAX_RESULTS)  # the count just made, not a second COUNT
         page_obj = paginator.get_page(self.request.GET.get("page"))
         words = [] if context["full_text"] else selectors.words_of(criteria.text)
