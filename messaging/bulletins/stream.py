@@ -74,8 +74,11 @@ def current_position() -> int:
 
 def published_after(position: int, *, up_to: int) -> list[dict[str, Any]]:
     """The stream messages for sequence numbers (position, up_to], oldest first, at most CATCH_UP_BATCH."""
-    bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to).select_related("incident")
-                 .only(*PAYLOAD_FIELDS, "incident__title", "everyone", "status")
+    # The check-in a bulletin carries comes with it, as in a replay: its toast offers the answers (payloads).
+    bulletins = (Bulletin.objects.filter(sequence__gt=position, sequence__lte=up_to)
+                 .select_related("incident", "check_in")
+                 .only(*PAYLOAD_FIELDS, "incident__title", "everyone", "status", "check_in__closed_at",
+                       "check_in__live_answers")
                  .prefetch_related(*audience_prefetch()).order_by("sequence")[:CATCH_UP_BATCH])
     return [stream_message(bulletin) for bulletin in bulletins]
 

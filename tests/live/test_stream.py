@@ -14,6 +14,7 @@ from messaging.bulletins.models import Bulletin
 from messaging.bulletins.payloads import make_cursor
 from sectors import services as sector_services
 from sectors.models import Membership, Sector
+from tests.checkins.asking import ask_incident
 from tests.factories import BulletinFactory, UserFactory, member_of, officer_user
 from tests.live.helpers import connect, hello, publish
 
@@ -152,3 +153,20 @@ async def test_a_withdrawal_reaches_the_sockets_of_its_audience_only(retail, set
     assert await banker_socket.receive_nothing(timeout=0.5)
     await member_socket.disconnect()
     await banker_socket.disconnect()
+
+
+async def test_a_lost_check_in_question_still_reaches_the_socket_with_its_answers(retail, settings):
+    settings.LIVE_STREAM_POLL_SECONDS = 0.2
+    officer = await sync_to_async(officer_user)()
+    member = await sync_to_async(member_of)(retail)
+    socket = await connect(member)
+    await hello(socket)
+    with refusing("live.bulletin"):
+        check_in = await sync_to_async(ask_incident)(officer, [retail])
+    messages = [await socket.receive_json_from(timeout=3)]
+    while messages[-1]["type"] != "bulletin" and len(messages) < 5:  # news refreshing the incident's pages first
+        messages.append(await socket.receive_json_from(timeout=3))
+    message = messages[-1]
+    assert message["id"] == check_in.carrier_id
+    assert message["check_in"] == check_in.live_answers  # the toast's answer buttons, caught up from the database
+    await socket.disconnect()
