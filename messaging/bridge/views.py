@@ -24,18 +24,12 @@ from messaging.bridge import ics, links, permissions, selectors, services
 from messaging.bridge.forms import CallForm, CancelCallForm, RsvpForm, capacity_message, named_members
 from messaging.bridge.models import Invitation
 from messaging.bulletins import permissions as bulletin_permissions
+from messaging.bulletins.views import MemberRequiredMixin
 from sectors.models import Borough, Sector
 
 CHOICE_RESPONSES = {"accept": Invitation.Response.ACCEPTED, "decline": Invitation.Response.DECLINED,
                     "delegate": Invitation.Response.DELEGATED}
 MAX_IDS = 200
-
-
-class MemberRequiredMixin(LoadingMixin):
-    """Approved members (of any sector) and officers."""
-
-    def test_func(self) -> bool:
-        return bulletin_permissions.can_read_bulletins(self.request.user)
 
 
 class OfficerRequiredMixin(LoadingMixin):

@@ -18,6 +18,7 @@ from common.views import LoadingMixin
 from messaging.bulletins import permissions as bulletin_permissions
 from messaging.bulletins import services as bulletin_services
 from messaging.bulletins.models import Incident
+from messaging.bulletins.views import MemberRequiredMixin
 from messaging.checkins import links, permissions, selectors, services
 from messaging.checkins.forms import AnswerForm, OpenCheckInForm
 from messaging.checkins.models import CheckIn, Choice
@@ -26,13 +27,6 @@ from messaging.checkins.templatetags.checkins import incident_check_ins
 # The signed link's confirmation form acts once per render, bound to the link's person (who may not be signed in,
 # so common.once's per-user tokens do not apply).
 _ONCE_SALT = "hub.checkins.answer-link.once"
-
-
-class MemberRequiredMixin(LoadingMixin):
-    """Approved members (of any sector) and officers; which check-ins each may open is the loader's to say."""
-
-    def test_func(self) -> bool:
-        return bulletin_permissions.can_read_bulletins(self.request.user)
 
 
 class OfficerRequiredMixin(LoadingMixin):
