@@ -77,7 +77,7 @@ def probe(**variables: str) -> dict:
                 "db_engine": "django.db.backends.postgresql",
                 "db_name": "hub",
                 "channel_layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "cache": "django.core.cache.backends.redis.RedisCache",
+                "cache": "common.cache.SharedPoolRedisCache",
                 "tasks": "django_tasks_db.DatabaseBackend",
                 "session_cookie_secure": True,
                 "allowed_hosts": ["hub.example.org"],
