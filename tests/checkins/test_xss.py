@@ -1,6 +1,7 @@
 """The XSS corpus through a check-in's question, answer labels and notes: on every page that shows them (the
-check-in, the incident room, the inbox, the carrier bulletin, the link's confirmation), in the e-mail (plain text
-only) and in the toast's payload (plain strings and our own paths; live.js sets them as text)."""
+check-in, the incident room, the inbox, the carrier bulletin, the link's confirmation, the officers' grid and a
+cell's list), in the e-mail (plain text only) and in the toast's payload (plain strings and our own paths;
+live.js sets them as text)."""
 
 import pytest
 from django.core import mail
@@ -45,7 +46,9 @@ def test_the_corpus_never_runs(client, officer, sector_a, evil, monkeypatch, dja
     confirmation = client.get(reverse("checkins:answer_link", args=[token]))
     assert executable_markup(confirmation.content.decode()) == []
     client.force_login(officer)
-    for url in [check_in.get_absolute_url(), check_in.incident.get_absolute_url(), check_in.carrier.get_absolute_url()]:
+    grid = reverse("checkins:grid", args=[check_in.pk])
+    for url in [check_in.get_absolute_url(), check_in.incident.get_absolute_url(), check_in.carrier.get_absolute_url(),
+                grid, f"{grid}?fragment=grid", f"{grid}?sector={sector_a.pk}&borough=none"]:
         assert executable_markup(client.get(url).content.decode()) == [], url
 
     for message in mail.outbox:
