@@ -8,7 +8,7 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
@@ -29,12 +29,15 @@ def _require_officer(user) -> None:
         raise PermissionDenied("Only police liaison officers run check-ins.")
 
 
+def may_answer_for_organisation(user) -> bool:
+    """An active, approved member with an organisation (whether a check-in asked them is the other half)."""
+    return bool(user.is_authenticated and user.is_active and user.organisation_id and is_approved_member(user))
+
+
 def was_asked(user, check_in: CheckIn) -> bool:
     """Did the check-in reach this user (a Delivery of its carrier), and may they still answer for their
     organisation (active, approved member, with an organisation)?"""
-    if not user.is_authenticated or not user.is_active or not user.organisation_id or check_in.carrier_id is None:
-        return False
-    if not is_approved_member(user):
+    if check_in.carrier_id is None or not may_answer_for_organisation(user):
         return False
     return Delivery.objects.filter(bulletin_id=check_in.carrier_id, user=user).exists()
 
@@ -60,9 +63,12 @@ def access_check_in(user, pk: int) -> CheckIn:
 
 
 def access_answerable(user, pk: int) -> CheckIn:
-    """A check-in this member may answer for their organisation now (403 when closed or not theirs to answer)."""
-    check_in = access_check_in(user, pk)
-    if not was_asked(user, check_in):
+    """A check-in this member may answer for their organisation now (403 when closed or not theirs to answer).
+    One query: the check-in with whether its carrier reached this user (was_asked's Delivery, read along)."""
+    delivered = Delivery.objects.filter(bulletin_id=OuterRef("carrier_id"), user_id=user.pk)
+    check_in = get_object_or_404(visible_check_ins(user).select_related("incident", "carrier")
+                                 .annotate(delivered=Exists(delivered)), pk=pk)
+    if not (check_in.delivered and may_answer_for_organisation(user)):
         raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
     if not check_in.is_open:
         raise PermissionDenied("This check-in has closed: answers can no longer be changed.")

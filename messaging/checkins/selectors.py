@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -48,9 +48,11 @@ def answer_history(check_in: CheckIn, organisation_id: int | None) -> QuerySet[A
 
 def premises_boroughs(organisation_id: int | None) -> QuerySet[Borough]:
     """Where the organisation has premises: the answer's borough is one of them (any borough when none are
-    recorded)."""
-    boroughs = Borough.objects.filter(organisations=organisation_id) if organisation_id else Borough.objects.none()
-    return boroughs if organisation_id and boroughs.exists() else Borough.objects.all()
+    recorded). Lazy, and one query when read: a valid answer's borough costs one lookup, nothing before it."""
+    if not organisation_id:
+        return Borough.objects.all()
+    premises = Organisation.boroughs.through.objects.filter(organisation_id=organisation_id)
+    return Borough.objects.filter(Q(pk__in=premises.values("borough_id")) | ~Exists(premises))
 
 
 def tally(check_in: CheckIn) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,6 +195,32 @@ def _current_answer(check_in: CheckIn, organisation: Organisation) -> Answer | N
     return Answer.objects.select_for_update().filter(check_in=check_in, organisation=organisation).first()
 
 
+# The organisation's first answer, or nothing when it has one: one statement where the ORM needs four (a look for
+# the current answer, then the insert in a savepoint, so that losing a race to the unique constraint can be
+# caught). A racing first answer makes this wait for its commit (the unique index), then insert nothing.
+_INSERT_FIRST = """
+    INSERT INTO {table} (check_in_id, organisation_id, choice_id, note, borough_id, answered_by_id, answered_at,
+                         by_lead)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (check_in_id, organisation_id) DO NOTHING
+    RETURNING id"""
+
+
+def _insert_first_answer(answer: Answer) -> bool:
+    """Insert ``answer`` unless its organisation has answered already; True (and its pk set) when inserted."""
+    sql = _INSERT_FIRST.format(table=connection.ops.quote_name(Answer._meta.db_table))
+    params = [answer.check_in_id, answer.organisation_id, answer.choice_id, answer.note, answer.borough_id,
+              answer.answered_by_id, connection.ops.adapt_datetimefield_value(answer.answered_at), answer.by_lead]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    answer.pk = row[0]
+    answer._state.adding = False
+    return True
+
+
 @transaction.atomic
 def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: str, borough: Borough | None,
            by, by_lead: bool = False) -> AnswerResult:
@@ -202,36 +228,25 @@ def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: 
     organisation, an AnswerChange row for each change, the first included). The same answer again (a double
     click) writes nothing. Refused once the check-in has closed.
 
-    Two members of one organisation answering at once: the answer row is locked (or, for the first answer, the
-    unique constraint makes the second insert wait for the first and fail), so one goes after the other: one
-    current answer (the later), two history rows."""
+    Two members of one organisation answering at once: the first answer's insert makes the other's wait for its
+    commit and insert nothing (the unique constraint), and a change locks the answer's row, so one goes after the
+    other: one current answer (the later), two history rows."""
     if choice.check_in_id != check_in.pk:
         raise CheckInError("That answer is not one of this check-in's.")
     note = clean_text(note or "")
     if len(note) > NOTE_LENGTH:
         raise CheckInError(f"Keep the note to {NOTE_LENGTH} characters.")
     _hold_open(check_in)
-    current = _current_answer(check_in, organisation)
-    # Taken under the answer's row lock: of two racing answers the later one has the later time, so the history's
-    # order (at, pk) is the order in which they became the current answer.
-    now = timezone.now()
-    if current is None:
-        try:
-            with transaction.atomic():
-                current = Answer.objects.create(check_in=check_in, organisation=organisation, choice=choice,
-                                                note=note, borough=borough, answered_by=by, answered_at=now,
-                                                by_lead=by_lead)
-            outcome = Outcome.RECORDED
-        except IntegrityError:  # another member's first answer committed meanwhile: change that one
-            current = _current_answer(check_in, organisation)
-            now = timezone.now()
-            outcome = None
+    first = Answer(check_in=check_in, organisation=organisation, choice=choice, note=note, borough=borough,
+                   answered_by=by, answered_at=timezone.now(), by_lead=by_lead)
+    if _insert_first_answer(first):
+        current, outcome, now = first, Outcome.RECORDED, first.answered_at
     else:
-        outcome = None
-    if outcome is None:
-        same = (current.choice_id, current.note, current.borough_id) == (
-            choice.pk, note, borough.pk if borough else None)
-        if same:
+        current = _current_answer(check_in, organisation)
+        # Taken under the answer's row lock: of two racing changes the later one has the later time, so the
+        # history's order (at, pk) is the order in which they became the current answer.
+        now = timezone.now()
+        if (current.choice_id, current.note, current.borough_id) == (choice.pk, note, borough.pk if borough else None):
             return AnswerResult(current, Outcome.UNCHANGED)
         current.choice, current.note, current.borough = choice, note, borough
         current.answered_by, current.answered_at, current.by_lead = by, now, by_lead
