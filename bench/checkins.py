@@ -24,13 +24,16 @@ import bisect
 import json
 import logging
 import random
+import resource
 import secrets
 import sys
 import time
 
+import aiohttp
 import httpx
 import websockets
 
+from bench import procstat
 from bench.common import forget_sessions, percentiles, raise_file_limit, serving, session_keys, write_result
 from bench.env import DATABASES, manage, setup_django
 
@@ -191,28 +194,30 @@ async def officers(url: str, sessions: list[str], check_in_pk: int, refreshes: l
 
 
 async def answer_load(url: str, check_in_pk: int, members: list[dict], seconds: float) -> dict:
-    """Each member sends their organisation's answer once, spread evenly over ``seconds``."""
+    """Each member sends their organisation's answer once, spread evenly over ``seconds``. aiohttp, not httpx:
+    the load generator shares the server's two cores, and httpx spent ~7 ms of CPU a request."""
     samples: list[float] = []
     committed: list[float] = []
     statuses: dict[int, int] = {}
-    gate = asyncio.Semaphore(CONCURRENCY)
     started = time.perf_counter()
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)  # requests in flight at most, as the browsers'
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with aiohttp.ClientSession(base_url=url, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=30)) as client:
         async def one(n: int, member: dict) -> None:
             await asyncio.sleep(max(0.0, started + n * seconds / len(members) - time.perf_counter()))
-            async with gate:
-                csrf = secrets.token_hex(16)
-                sent = time.perf_counter()
-                response = await client.post(
-                    f"/checkins/{check_in_pk}/answer/",
-                    headers={"Cookie": f"sessionid={member['session']}; csrftoken={csrf}"},
-                    data={"csrfmiddlewaretoken": csrf, "once_token": member["once"], "choice": member["choice"],
-                          "borough": member["borough"] or "", "note": member["note"]})
-                samples.append((time.perf_counter() - sent) * 1000)
-                committed.append(time.time())
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            csrf = secrets.token_hex(16)
+            sent = time.perf_counter()
+            async with client.post(
+                f"/checkins/{check_in_pk}/answer/", allow_redirects=False,
+                headers={"Cookie": f"sessionid={member['session']}; csrftoken={csrf}"},
+                data={"csrfmiddlewaretoken": csrf, "once_token": member["once"], "choice": str(member["choice"]),
+                      "borough": str(member["borough"] or ""), "note": member["note"]},
+            ) as response:
+                await response.read()
+            samples.append((time.perf_counter() - sent) * 1000)
+            committed.append(time.time())
+            statuses[response.status] = statuses.get(response.status, 0) + 1
 
         await asyncio.gather(*(one(n, member) for n, member in enumerate(members)))
     return {"samples": samples, "committed": committed, "statuses": statuses,
@@ -238,7 +243,10 @@ async def measure(url: str, check_in_pk: int, members: list[dict], officer_sessi
     stop = asyncio.Event()
     watching = asyncio.create_task(officers(url, officer_sessions, check_in_pk, refreshes, fragments, stop))
     await asyncio.sleep(2.0)  # the sockets open and join the stream
+    daphnes = procstat.daphne_pids()
+    before = cpu_now(daphnes)
     load = await answer_load(url, check_in_pk, members, seconds)
+    used = cpu_used(before, cpu_now(daphnes))
     await asyncio.sleep(WAIT_AFTER_LAST)
     stop.set()
     await watching
@@ -255,7 +263,26 @@ async def measure(url: str, check_in_pk: int, members: list[dict], officer_sessi
         **{f"update_message_{k}": round(v, 1) for k, v in percentiles(message_waits).items()},
         **{f"update_fragment_{k}": round(v, 1) for k, v in percentiles(fragment_waits).items()},
         "answers_without_a_later_refresh": len(load["committed"]) - len(message_waits),
+        **{f"cpu_{name}_seconds": value for name, value in used.items()},
+        "server_cpu_ms_per_answer": round(used["server"] * 1000 / len(members), 1),
+        "postgres_cpu_ms_per_answer": round(used["postgres"] * 1000 / len(members), 1),
     }
+
+
+def cpu_now(daphnes: list[int]) -> dict[str, dict[int, float] | float]:
+    """CPU seconds used so far by the daphne processes, by each PostgreSQL process (every one on the machine: run
+    on a quiet machine) and by this load generator (the officers' sockets and fetches included)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {"server": procstat.cpu_total(daphnes),
+            "postgres": {pid: procstat.cpu_total([pid]) for pid in procstat.pids_named("postgres")},
+            "load": own.ru_utime + own.ru_stime}
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """Seconds used in between; a PostgreSQL backend that started meanwhile counts from nothing."""
+    postgres = sum(seconds - before["postgres"].get(pid, 0.0) for pid, seconds in after["postgres"].items())
+    return {"server": round(after["server"] - before["server"], 1), "postgres": round(postgres, 1),
+            "load": round(after["load"] - before["load"], 1)}
 
 
 async def sequential(url: str, path: str, session: str, count: int = SEQUENTIAL) -> list[float]:
@@ -333,6 +360,9 @@ def main() -> None:
           f"p99 {result['update_message_p99']} ms; to the refreshed grid p50 {result['update_fragment_p50']} ms, "
           f"p99 {result['update_fragment_p99']} ms; {result['refresh_messages_per_socket_per_second']} "
           "refreshes a second per socket", flush=True)
+    print(f"CPU during the answers: daphne processes {result['cpu_server_seconds']} s "
+          f"({result['server_cpu_ms_per_answer']} ms an answer, the officers' grids included), PostgreSQL "
+          f"{result['cpu_postgres_seconds']} s, this load generator {result['cpu_load_seconds']} s", flush=True)
     print(f"grid page at {result['grid_organisations_big']:,} organisations: {result['grid_queries_10000']} queries, "
           f"{result['grid_page_10000_server_ms_p50']} ms (at 10: {result['grid_queries_10']} queries)", flush=True)
     write_result("checkins", result)

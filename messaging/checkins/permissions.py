@@ -64,10 +64,10 @@ def access_check_in(user, pk: int) -> CheckIn:
 
 def access_answerable(user, pk: int) -> CheckIn:
     """A check-in this member may answer for their organisation now (403 when closed or not theirs to answer).
-    One query: the check-in with whether its carrier reached this user (was_asked's Delivery, read along)."""
+    One query: the check-in with whether its carrier reached this user (was_asked's Delivery, read along), and
+    nothing else (an answer needs no more of it; thousands come in a minute)."""
     delivered = Delivery.objects.filter(bulletin_id=OuterRef("carrier_id"), user_id=user.pk)
-    check_in = get_object_or_404(visible_check_ins(user).select_related("incident", "carrier")
-                                 .annotate(delivered=Exists(delivered)), pk=pk)
+    check_in = get_object_or_404(visible_check_ins(user).annotate(delivered=Exists(delivered)), pk=pk)
     if not (check_in.delivered and may_answer_for_organisation(user)):
         raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
     if not check_in.is_open:

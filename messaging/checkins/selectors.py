@@ -102,7 +102,9 @@ ROOM_CHECK_INS = 10
 # at 10,000.
 
 NAMES_PER_CELL = 3  # the rest behind "and N more": 825 cells at 10,000 organisations
-PINNED_LIMIT = 100
+# The newest "need police contact" answers shown with their contacts; the rest behind "see them all". The grid is
+# fetched again about once a second while answers come in: a hundred contact cards cost as much as the table.
+PINNED_LIMIT = 25
 
 
 @dataclass
@@ -121,8 +123,7 @@ class GridCell:
         """How many organisations the cell has beyond those it names ("and N more")."""
         return max(self.total - len(self.organisations), 0)
 
-    def label(self, choices: list[Choice]) -> None:
-        by_pk = {choice.pk: choice for choice in choices}
+    def label(self, choices: list[Choice], by_pk: dict[int, Choice]) -> None:
         self.tallies = [(choice, self.counts[choice.pk]) for choice in choices if self.counts.get(choice.pk)]
         self.organisations = [(pk, name, note, by_pk.get(choice_id)) for pk, name, note, choice_id
                               in self.organisations]
@@ -292,9 +293,10 @@ def grid_for(check_in: CheckIn, *, names_per_cell: int = NAMES_PER_CELL) -> Grid
         pinned = pinned[:PINNED_LIMIT]
         pinned_more = sum(count for choice_id, count in per_choice.items()
                           if any(c.pk == choice_id and c.needs_contact for c in choices)) - PINNED_LIMIT
+    by_pk = {choice.pk: choice for choice in choices}
     for row in rows.values():
         for cell in row.cells.values():
-            cell.label(choices)
+            cell.label(choices, by_pk)
     columns = sorted(((pk, name) for pk, name in boroughs.items() if pk is not None), key=lambda column: column[1])
     if None in boroughs:
         columns.append((None, "Borough not given"))
