@@ -1,6 +1,6 @@
 """One row per searchable thing (Discourse's post_search_data idea): what a search reads, and nothing a reader
 may see is decided here. Whether a user may read a row is decided at query time by each app's own rules
-(search.selectors); the ids kept here (forum, thread) only let those rules be applied cheaply."""
+(search.selectors); the ids kept here (forum, thread, post) only let those rules be applied cheaply."""
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex

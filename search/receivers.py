@@ -4,7 +4,8 @@ resubmitted, hidden, shown, moved, published) rewrites its document; a deletion 
 
 A save that names its fields (``update_fields``) and touches none that a document holds costs nothing (the
 thread's reply counter, a bulletin's sequence number, a withdrawal). Writes through QuerySet.update() send no
-signal: none of the apps' services changes a searchable field that way (`manage.py reindex` repairs anything).
+signal: none of the apps' services changes a searchable field that way (`manage.py reindex` repairs anything,
+and until then the rules applied when searching still hide what such a write hid: search.selectors.readable).
 Deletions need no receiver: a document's foreign key to its thread, post, bulletin or incident cascades, so the
 database work is one statement per batch of deleted rows, not one per row.
 """

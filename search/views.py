@@ -1,6 +1,7 @@
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.views.generic import TemplateView
 
+from common.params import object_id
 from common.views import LoadingMixin
 from search import highlight, permissions, selectors
 from search.forms import SearchForm
@@ -9,7 +10,7 @@ PER_PAGE = 20
 
 
 class SearchView(LoadingMixin, TemplateView):
-    """/search/?q=...: one query for the page's results and one for their count, whatever matches."""
+    """/search/?q=...: one query for the page's results and their count, whatever matches."""
 
     template_name = "search/results.html"
     http_method_names = ["get", "head"]
@@ -27,15 +28,13 @@ class SearchView(LoadingMixin, TemplateView):
         context.update(criteria=criteria, was_cut=form.was_cut)
         if not criteria.searchable:
             return super().get_context_data(**context, **kwargs)
-        user = self.request.user
-        total, documents = selectors.results(user, criteria)
-        paginator = Paginator(documents, PER_PAGE)
-        paginator.count = min(total, selectors.MAX_RESULTS)  # the count just made, not a second COUNT
-        page_obj = paginator.get_page(self.request.GET.get("page"))
+        found = selectors.results(self.request.user, criteria, page=object_id(self.request.GET.get("page")) or 1,
+                                  per_page=PER_PAGE)
+        paginator = Paginator(found.documents, PER_PAGE)
+        paginator.count = found.listed  # counted by the page's own query
         words = [] if context["full_text"] else selectors.words_of(criteria.text)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(page_obj=page_obj, total=total, more=total > selectors.MAX_RESULTS,
-                       results=highlight.present(list(page_obj.object_list), words),
-                       query_string=query.urlencode())
+        context.update(page_obj=Page(found.documents, found.number, paginator), total=found.total, more=found.more,
+                       results=highlight.present(found.documents, words), query_string=query.urlencode())
         return super().get_context_data(**context, **kwargs)
