@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
+from messaging.board.templatetags.board_urls import object_url
 from notifications import selectors
 from notifications.models import Level
 
@@ -20,10 +21,11 @@ def forum_following(context, forum, threads) -> selectors.ForumMarkers:
 @register.simple_tag
 def thread_link(following: selectors.ForumMarkers, thread) -> str:
     """A thread's link in a list: at its first unread post when it has one the reader has not seen."""
+    # object_url: the thread's address reversed once per process, not once per row (25 rows a page).
     news = following.unread.get(thread.pk) if following else None
     if news and news.first_id:
-        return f"{reverse('board:thread', args=[thread.pk])}?post={news.first_id}#post-{news.first_id}"
-    return reverse("board:thread", args=[thread.pk])
+        return f"{object_url('board:thread', thread.pk)}?post={news.first_id}#post-{news.first_id}"
+    return object_url("board:thread", thread.pk)
 
 
 @register.simple_tag

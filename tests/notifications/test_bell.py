@@ -6,6 +6,7 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
 from django.urls import reverse
 
 from audit.models import AuditEntry
@@ -133,3 +134,28 @@ async def test_the_bell_is_refreshed_live_and_a_mention_shows_a_toast():
     assert news["title"] == "Lorry fire" and news["refresh"] == ["notification-bell"]
     assert news["url"].startswith(thread.get_absolute_url())
     await socket.disconnect()
+
+
+def test_the_dashboard_shows_on_the_bell_the_count_it_read_with_its_notifications_without_asking_the_cache(
+        client, people, forums, moderator, django_capture_on_commit_callbacks, monkeypatch):
+    waiting = board.start_thread(forums.a, author=people.member_a, title="Van parked again", body="Blue van.")
+    with django_capture_on_commit_callbacks(execute=True):
+        board.approve_thread(waiting, by=moderator)
+    client.force_login(people.member_a)
+    asked = []
+
+    class Watched:  # the cache, noting the keys asked for
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get(self, key, *args, **kwargs):
+            asked.append(key)
+            return cache.get(key, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "cache", Watched())
+
+    dashboard = client.get(reverse("dashboard")).content.decode()
+
+    assert 'id="notification-count" class="badge text-bg-danger">1<' in dashboard
+    assert not [key for key in asked if key.startswith("notifications:unread:")]
+    assert selectors.cached_unread_count(people.member_a.pk) == 1  # kept for the next pages
