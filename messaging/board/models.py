@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.text import CookedQuerySet, cook_on_save
+from common.urls import object_url
 
 BODY_MAX_LENGTH = 20_000
 
@@ -104,7 +105,7 @@ class Thread(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("board:thread", args=[self.pk])
+        return object_url("board:thread", self.pk)
 
     @property
     def is_approved(self) -> bool:
@@ -128,7 +129,7 @@ class Post(CookedBody):
         return f"Post {self.pk} in {self.thread_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('board:thread', args=[self.thread_id])}?post={self.pk}#post-{self.pk}"
+        return f"{object_url('board:thread', self.thread_id)}?post={self.pk}#post-{self.pk}"
 
 
 class PostRevision(CookedBody):

@@ -3,11 +3,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from common import text
 from common.text import Cooked, CookedQuerySet, cook_many, cook_on_save, plain_summary, render_markdown
+from common.urls import object_url
 
 SUMMARY_LENGTH = 200
 # What every channel that leaves the portal (feeds, ICS, CAP, e-mail, toasts, exports) says in place of an
@@ -44,7 +44,7 @@ class Incident(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("bulletins:incident_detail", args=[self.pk])
+        return object_url("bulletins:incident_detail", self.pk)
 
     @property
     def is_active(self) -> bool:
@@ -193,7 +193,7 @@ class Bulletin(models.Model):
         super().save(*args, **cook_on_save(self, kwargs))
 
     def get_absolute_url(self) -> str:
-        return reverse("bulletins:detail", args=[self.pk])
+        return object_url("bulletins:detail", self.pk)
 
     @property
     def is_sensitive(self) -> bool:

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from messaging.board.templatetags.board_urls import object_url
+from common.urls import object_url
 from notifications import selectors
 from notifications.models import Level
 

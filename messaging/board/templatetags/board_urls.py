@@ -1,30 +1,9 @@
 """{% object_url "board:post_report" post.pk %}: the address of a view that takes one object id, the same as
-{% url "board:post_report" post.pk %} gives, for pages that write one or more per row (the thread page: each
-post's report, edit and moderation links). {% url %} runs Django's reverse() each time (about 20 us, most of a
-page's URL work); this reverses the name once per process, script prefix and URLconf with a stand-in id, and
-writes each row's id in its place."""
-
-import functools
+{% url "board:post_report" post.pk %} gives, reversed once per process (common.urls) instead of once per row."""
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
+
+from common.urls import object_url
 
 register = template.Library()
-
-# An id no row has: it stands for the real one in the reversed address.
-_STAND_IN = 918_273_645_546_372_819
-
-
-@functools.cache
-def _around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
-    """The address of ``name`` before and after its id. The prefix is part of the key: reverse() writes it."""
-    before, stand_in, after = reverse(name, args=[_STAND_IN], urlconf=urlconf).partition(str(_STAND_IN))
-    if not stand_in or str(_STAND_IN) in after:
-        raise ValueError(f"{name!r} does not take exactly one object id")
-    return before, after
-
-
-@register.simple_tag
-def object_url(name: str, pk) -> str:
-    before, after = _around_id(name, get_script_prefix(), get_urlconf())
-    return f"{before}{int(pk)}{after}"
+register.simple_tag(object_url, name="object_url")

@@ -23,7 +23,7 @@ from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
-from messaging.board.templatetags.board_urls import object_url
+from common.urls import object_url
 
 register = template.Library()
 
