@@ -98,6 +98,9 @@ async def run(url: str, sessions: list[str], updates: int) -> dict:
         listener.cancel()
 
     latencies = [(arrived - at) * 1000 for pk, at in published for arrived in arrivals.get(pk, [])]
+    for n, (pk, at) in enumerate(published):
+        each = percentiles([(arrived - at) * 1000 for arrived in arrivals.get(pk, [])])
+        print(f"update {n + 1}: commit -> arrival p50 {each['p50']:.0f} ms, p99 {each['p99']:.0f} ms", flush=True)
     expected = len(sockets) * len(published)
     return {"clients": len(sockets), "updates": len(published), "connect_seconds": connect_seconds,
             "delivered": len(latencies), "expected": expected, "share": len(latencies) / expected,
