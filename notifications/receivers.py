@@ -13,6 +13,11 @@ def on_post_created(sender, post, thread, first: bool, **kwargs) -> None:
     services.post_created(post, thread, first=first)
 
 
+@receiver(signals.post_edited, dispatch_uid="notifications.post_edited")
+def on_post_edited(sender, post, thread, previous_html: str, **kwargs) -> None:
+    services.post_edited(post, thread, previous_html=previous_html)
+
+
 @receiver(signals.thread_started, dispatch_uid="notifications.thread_started")
 def on_thread_started(sender, thread, **kwargs) -> None:
     services.thread_started(thread)

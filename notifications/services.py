@@ -157,6 +157,33 @@ def post_created(post: Post, thread: Thread, *, first: bool) -> list[Notificatio
     return notes
 
 
+def post_edited(post: Post, thread: Thread, *, previous_html: str) -> list[Notification]:
+    """Tell the people an edit newly mentions, as a new post's mentions are told (post_created): readers of the
+    forum, not muted there, never the author; names the earlier text already had are not told again, nor is
+    anyone told of this post before (one notification per person and post)."""
+    earlier = set(mentions.names_in(previous_html))
+    added = [name for name in mentions.names_in(post.body_html) if name not in earlier]
+    if not added:
+        return []
+    levels = _levels(thread)
+    mentioned = {user_id for user_id in mentions.resolve(added, board_permissions.readers_condition(thread.forum))
+                 if user_id != post.author_id and levels.get(user_id) != Level.MUTED}
+    if mentioned:
+        mentioned -= set(Notification.objects.filter(post=post, user_id__in=mentioned)
+                         .values_list("user_id", flat=True))
+    if not mentioned:
+        return []
+    actor = post.author.display_name if post.author else "Former member"
+    now, url = timezone.now(), post.get_absolute_url()
+    text = _text(f"{actor} mentioned you in “{thread.title}”")
+    notes = [Notification(user_id=user_id, kind=Notification.Kind.MENTION, actor_id=post.author_id, thread=thread,
+                          post=post, text=text, url=url, created_at=now) for user_id in sorted(mentioned)]
+    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+    toast = {"heading": "Mentioned", "subheading": f"by {actor}", "title": thread.title, "url": url}
+    _tell_live(mentioned, toasts=dict.fromkeys(mentioned, toast))
+    return notes
+
+
 def thread_decided(*, thread: Thread, recipient, decision: str, text: str, url: str, by) -> Notification:
     """A moderator's decision on the recipient's thread or edit, behind their bell and on their dashboard."""
     note = Notification.objects.create(user=recipient, kind=decision, actor=by, thread=thread, text=_text(text),

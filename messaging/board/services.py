@@ -121,14 +121,18 @@ def is_material(post: Post, *, title: str, body: str) -> bool:
 
 
 def _apply_edit(post: Post, *, edited_by, body: str, title: str | None) -> list[str]:
-    """Replace the post's text (and the thread's title), keeping what they were in the post's history.
-    Returns the thread fields changed, for the caller to save."""
+    """Replace the post's text (and the thread's title), keeping what they were in the post's history; when the
+    forum's readers see the post, say so (signals.post_edited: a mention added by the edit is told). Returns the
+    thread fields changed, for the caller to save."""
     thread = post.thread
     PostRevision.objects.create(post=post, body=post.body, title=thread.title if title is not None else "",
                                 edited_by=edited_by)
+    previous_html = post.body_html
     post.body = body
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "edited_at"])
+    if thread.is_approved and not post.hidden:
+        signals.post_edited.send(sender=Post, post=post, thread=thread, previous_html=previous_html)
     if title is not None and title != thread.title:
         thread.title = title
         return ["title"]

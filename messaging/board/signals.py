@@ -12,6 +12,11 @@ from django.dispatch import Signal
 # and stored HTML loaded), ``thread``, ``first`` (the thread's opening post: a new thread in the forum).
 post_created = Signal()
 
+# A post's readers see new text: an edit applied to a visible post of an approved thread (at once, or when a
+# moderator approved the held edit). Arguments: ``post`` (its author and new stored HTML loaded), ``thread``,
+# ``previous_html`` (the stored HTML the readers saw before).
+post_edited = Signal()
+
 # A thread was started (any status): its author follows it. Arguments: ``thread``.
 thread_started = Signal()
 

@@ -173,3 +173,30 @@ def test_a_post_tells_500_watchers_in_as_many_queries_as_it_tells_5(people, foru
                                             if field.name != "id"], range(502))
     assert len(inserts) == -(-502 // batch)
     assert len(big) - len(inserts) == len(small) - 1
+
+
+def test_a_mention_added_by_editing_a_reply_tells_that_person_once(people, thread, moderator,
+                                                                    django_capture_on_commit_callbacks):
+    post = reply(thread, moderator, body="Any more sightings?")
+    with django_capture_on_commit_callbacks(execute=True):
+        board.edit_post(post, by=moderator, body="Any more sightings, @Lead_A?")
+    assert told(people.lead_a) == [Kind.MENTION]
+    note = Notification.objects.get(user=people.lead_a)
+    assert note.post == post and note.text == "Moderator A mentioned you in “Thefts on the high street”"
+    board.edit_post(post, by=moderator, body="Any more sightings on Friday, @Lead_A?")  # the same mention again
+    assert told(people.lead_a) == [Kind.MENTION]
+
+
+def test_a_mention_added_by_an_edit_is_told_only_to_readers_not_muted(people, thread, moderator):
+    post = reply(thread, moderator, body="Who saw it?")
+    services.set_thread_level(people.lead_a, thread, Level.MUTED)
+    board.edit_post(post, by=moderator, body="Who saw it? @Lead_A @Member_B")
+    assert told(people.lead_a) == [] and told(people.member_b) == []
+
+
+def test_a_held_edit_tells_its_new_mentions_when_a_moderator_approves_it(people, thread, moderator):
+    opening = thread.posts.order_by("created_at", "id").first()
+    held = board.edit_post(opening, by=people.member_a, body="Two distraction thefts this week. @Lead_A saw one.")
+    assert held.proposal is not None and told(people.lead_a) == []
+    board.approve_edit(held.proposal, by=moderator)
+    assert told(people.lead_a) == [Kind.MENTION]
