@@ -23,19 +23,30 @@ runs gets a row with ``item_count`` 0 and no e-mail: the row stops the rounds fo
 looking at them again. What arrives after 07:00 goes in tomorrow's digest.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from common.tasks import enqueue_with_this_transaction
+from common.text import email_subject
 from messaging.bulletins.audience import still_entitled
 from messaging.bulletins.models import Bulletin, Delivery
-from notifications import rules
+from messaging.bulletins.tasks import message_domain
+from notifications import rules, unsubscribe
+from notifications.email_tasks import locked, still_readable
 from notifications.models import DigestSent, Notification, Preferences
+
+logger = logging.getLogger(__name__)
 
 # Older than this, something is not news: it stays on the portal (inbox, bell) and out of the digest.
 MAX_AGE = timedelta(days=7)
@@ -72,8 +83,6 @@ def _waiting_notifications(now: datetime):
 
 def collect(user, now: datetime | None = None) -> Content:
     """What the member's digest lists now (empty for someone inactive or who turned the digest off)."""
-    from notifications.email_tasks import still_readable  # the e-mail module imports this one
-
     now = now or timezone.now()
     preferences = rules.preferences_of(user)
     content = Content()
@@ -114,8 +123,6 @@ def candidates(day, due_at: datetime, now: datetime) -> list:
 def claim_due(now: datetime | None = None) -> list[int]:
     """Claim and queue today's digests due now (none before 07:00 London). Returns the users' ids. Safe to run
     every round and from two schedulers at once (see the module's docstring)."""
-    from notifications.email_tasks import send_digest
-
     now = now or timezone.now()
     due = rules.digest_day(now)
     if due is None:
@@ -139,8 +146,6 @@ def claim_due(now: datetime | None = None) -> list[int]:
 def resume_unsent(now: datetime | None = None) -> list[int]:
     """Queue again today's digests claimed a while ago and not sent (a worker died, or the mail server refused):
     the task locks the row and sends only if it is still unsent, so a copy that meets a live one does nothing."""
-    from notifications.email_tasks import send_digest
-
     now = now or timezone.now()
     due = rules.digest_day(now)
     if due is None:
@@ -152,3 +157,47 @@ def resume_unsent(now: datetime | None = None) -> list[int]:
     for digest_id in ids:
         send_digest.enqueue(digest_id)
     return ids
+
+
+# The daily digest ---------------------------------------------------------------------------------------------
+
+
+def digest_message_id(digest: DigestSent) -> str:
+    return f"<digest-{digest.day:%Y%m%d}.user-{digest.user_id}@{message_domain()}>"
+
+
+def render_digest(digest: DigestSent, content: Content) -> EmailMessage:
+    user = digest.user
+    count = content.count
+    context = {"user": user, "day": digest.day, "content": content, "site": settings.SITE_URL,
+               "unsubscribe_url": unsubscribe.url(user, unsubscribe.DIGEST),
+               "preferences_url": settings.SITE_URL + reverse("preferences:edit")}
+    subject = f"Your daily digest: {count} new item{'s' if count != 1 else ''}, {digest.day:%-d %B}"
+    body = render_to_string("notifications/email/digest.txt", context)
+    return EmailMessage(subject=email_subject(subject), body=body, to=[user.email],
+                        headers={"Message-ID": digest_message_id(digest),
+                                 **unsubscribe.headers(user, unsubscribe.DIGEST, link=context["unsubscribe_url"])})
+
+
+@task()
+def send_digest(digest_id: int) -> int:
+    """Send one claimed digest (claim_due): what waits for the member now, or nothing if it
+    all has been read meanwhile. Returns how many items it listed. A failed send leaves the row unsent; the
+    scheduler queues it again later (resume_unsent)."""
+    with transaction.atomic():
+        digest = locked(DigestSent.objects.filter(pk=digest_id, sent_at__isnull=True)
+                         .select_related("user", "user__preferences")).first()
+        if digest is None:
+            return 0  # sent (or found empty) already
+        now = timezone.now()
+        content = collect(digest.user, now)
+        if content.count:
+            try:
+                get_connection().send_messages([render_digest(digest, content)])
+            except Exception:  # noqa: BLE001 - logged; resumed later in the day
+                logger.exception("The digest of user %s for %s failed", digest.user_id, digest.day)
+                return 0
+            Delivery.objects.filter(pk__in=[delivery.pk for delivery in content.bulletins]).update(emailed_at=now)
+            Notification.objects.filter(pk__in=[note.pk for note in content.notifications]).update(emailed_at=now)
+        DigestSent.objects.filter(pk=digest.pk).update(sent_at=now, item_count=content.count)
+        return content.count

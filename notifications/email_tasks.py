@@ -1,5 +1,6 @@
 """The notifications app's e-mail, through the Tasks API (as messaging/bulletins/tasks.py): forum activity as it
-happens (for members who chose "immediately"), and the daily digest.
+happens (for members who chose "immediately"), and what the daily digest (notifications.digest, which sends its
+own) shares with it: the row lock and whether a notification can still be read.
 
 Each message is claimed, sent and marked in one transaction under the row's lock (the notification's, the
 digest's), as the bulletins' fan-out does: two tasks for the same row never both send it, a worker killed between
@@ -19,11 +20,9 @@ from django_tasks import task
 
 from common.text import email_subject, plain_summary
 from messaging.board import permissions as board_permissions
-from messaging.bulletins.models import Delivery
 from messaging.bulletins.tasks import message_domain
-from notifications import digest as digests
 from notifications import rules, unsubscribe
-from notifications.models import DigestSent, Notification, Preferences
+from notifications.models import Notification, Preferences
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ MAX_ATTEMPTS = 5
 EXCERPT_LENGTH = 300
 
 
-def _locked(queryset):
+def locked(queryset):
     """Lock the rows (only the main table's: the joined preferences may be missing, an outer join's null side)."""
     if connection.features.has_select_for_update:
         return queryset.select_for_update(of=("self",))
@@ -70,7 +69,7 @@ def _send_notification(note_id: int, mail) -> bool | None:
     to send now (e-mailed already, read, not forum activity, not wanted at once, held by quiet hours: released
     at their end by notifications.quiet, or no longer readable)."""
     with transaction.atomic():
-        note = _locked(Notification.objects.filter(pk=note_id, emailed_at__isnull=True, read_at__isnull=True,
+        note = locked(Notification.objects.filter(pk=note_id, emailed_at__isnull=True, read_at__isnull=True,
                                                    kind__in=rules.FORUM_KINDS)
                        .select_related("user", "user__preferences", "thread__forum", "post")).first()
         if note is None:
@@ -117,47 +116,3 @@ def send_post_emails(post_id: int) -> int:
     sends no post_save), for the members who want them at once."""
     ids = list(wanted_now(Notification.objects.filter(post_id=post_id)))
     return send_notification_emails.call(ids) if ids else 0
-
-
-# The daily digest ---------------------------------------------------------------------------------------------
-
-
-def digest_message_id(digest: DigestSent) -> str:
-    return f"<digest-{digest.day:%Y%m%d}.user-{digest.user_id}@{message_domain()}>"
-
-
-def render_digest(digest: DigestSent, content: "digests.Content") -> EmailMessage:
-    user = digest.user
-    count = content.count
-    context = {"user": user, "day": digest.day, "content": content, "site": settings.SITE_URL,
-               "unsubscribe_url": unsubscribe.url(user, unsubscribe.DIGEST),
-               "preferences_url": settings.SITE_URL + reverse("preferences:edit")}
-    subject = f"Your daily digest: {count} new item{'s' if count != 1 else ''}, {digest.day:%-d %B}"
-    body = render_to_string("notifications/email/digest.txt", context)
-    return EmailMessage(subject=email_subject(subject), body=body, to=[user.email],
-                        headers={"Message-ID": digest_message_id(digest),
-                                 **unsubscribe.headers(user, unsubscribe.DIGEST, link=context["unsubscribe_url"])})
-
-
-@task()
-def send_digest(digest_id: int) -> int:
-    """Send one claimed digest (notifications.digest.claim_due): what waits for the member now, or nothing if it
-    all has been read meanwhile. Returns how many items it listed. A failed send leaves the row unsent; the
-    scheduler queues it again later (digest.resume_unsent)."""
-    with transaction.atomic():
-        digest = _locked(DigestSent.objects.filter(pk=digest_id, sent_at__isnull=True)
-                         .select_related("user", "user__preferences")).first()
-        if digest is None:
-            return 0  # sent (or found empty) already
-        now = timezone.now()
-        content = digests.collect(digest.user, now)
-        if content.count:
-            try:
-                get_connection().send_messages([render_digest(digest, content)])
-            except Exception:  # noqa: BLE001 - logged; resumed later in the day
-                logger.exception("The digest of user %s for %s failed", digest.user_id, digest.day)
-                return 0
-            Delivery.objects.filter(pk__in=[delivery.pk for delivery in content.bulletins]).update(emailed_at=now)
-            Notification.objects.filter(pk__in=[note.pk for note in content.notifications]).update(emailed_at=now)
-        DigestSent.objects.filter(pk=digest.pk).update(sent_at=now, item_count=content.count)
-        return content.count

@@ -14,7 +14,7 @@ from django.utils import timezone
 from messaging.board import services as board
 from messaging.bulletins.models import Bulletin, Delivery
 from notifications import digest
-from notifications.email_tasks import send_digest
+from notifications.digest import send_digest
 from notifications.models import DigestSent, Notification
 from sectors.models import Membership
 from tests.factories import BulletinFactory, member_of

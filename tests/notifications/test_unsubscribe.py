@@ -223,5 +223,5 @@ def test_every_email_has_the_unsubscribe_headers_or_is_listed_as_not_optional():
     missing = {where for where, call in calls if where not in with_headers and where not in NOT_OPTIONAL}
     assert missing == set(), "add notifications.unsubscribe.headers(user, kind) or list it in NOT_OPTIONAL"
     assert {"messaging/bulletins/tasks.py:render_email", "notifications/email_tasks.py:render_notification",
-            "notifications/email_tasks.py:render_digest"} <= with_headers
+            "notifications/digest.py:render_digest"} <= with_headers
     assert not with_headers & set(NOT_OPTIONAL)  # the list stays true
