@@ -31,7 +31,7 @@ def test_a_query_run_again_on_a_connection_is_prepared():
     assert any('"accounts_user"."email" = $1' in statement for statement in prepared_statements())
 
 
-@pytest.mark.django_db(transaction=True)  # the block's own transaction, as a request runs it (autocommit)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as a request runs
 def test_queries_planned_for_their_values_only_inside_the_block():
     assert plan_cache_mode() == "auto"
     with planned_for_these_values():
