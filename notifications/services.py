@@ -96,6 +96,14 @@ def _replied_to(post: Post) -> set[int]:
                .values_list("author_id", flat=True))
 
 
+def _actor(post: Post) -> str:
+    return post.author.display_name if post.author else "Former member"
+
+
+def _mention_toast(actor: str, title: str, url: str) -> dict:
+    return {"heading": "Mentioned", "subheading": f"by {actor}", "title": title, "url": url}
+
+
 def post_created(post: Post, thread: Thread, *, first: bool) -> list[Notification]:
     """Tell the people who should hear of a new post, as their levels say, in a constant number of queries
     whatever their number (levels, quoted authors, mentions, readers, one INSERT; SQLite splits a long INSERT
@@ -131,7 +139,7 @@ def post_created(post: Post, thread: Thread, *, first: bool) -> list[Notificatio
         allowed = others & set(get_user_model().objects.filter(readers).filter(candidates)
                                .values_list("pk", flat=True))
     recipients = (wanted & mentioned) | allowed
-    actor = post.author.display_name if post.author else "Former member"
+    actor = _actor(post)
     title = thread.title
     texts = {
         Notification.Kind.MENTION: f"{actor} mentioned you in “{title}”",
@@ -152,8 +160,7 @@ def post_created(post: Post, thread: Thread, *, first: bool) -> list[Notificatio
                                   text=_text(texts[kind]), url=url, created_at=now))
     # ignore_conflicts: a post tells a member one thing once (the unique constraint), even if sent twice.
     Notification.objects.bulk_create(notes, ignore_conflicts=True)
-    toast = {"heading": "Mentioned", "subheading": f"by {actor}", "title": title, "url": url}
-    _tell_live(recipients, toasts=dict.fromkeys(mentioned & recipients, toast))
+    _tell_live(recipients, toasts=dict.fromkeys(mentioned & recipients, _mention_toast(actor, title, url)))
     return notes
 
 
@@ -173,14 +180,13 @@ def post_edited(post: Post, thread: Thread, *, previous_html: str) -> list[Notif
                          .values_list("user_id", flat=True))
     if not mentioned:
         return []
-    actor = post.author.display_name if post.author else "Former member"
+    actor = _actor(post)
     now, url = timezone.now(), post.get_absolute_url()
     text = _text(f"{actor} mentioned you in “{thread.title}”")
     notes = [Notification(user_id=user_id, kind=Notification.Kind.MENTION, actor_id=post.author_id, thread=thread,
                           post=post, text=text, url=url, created_at=now) for user_id in sorted(mentioned)]
     Notification.objects.bulk_create(notes, ignore_conflicts=True)
-    toast = {"heading": "Mentioned", "subheading": f"by {actor}", "title": thread.title, "url": url}
-    _tell_live(mentioned, toasts=dict.fromkeys(mentioned, toast))
+    _tell_live(mentioned, toasts=dict.fromkeys(mentioned, _mention_toast(actor, thread.title, url)))
     return notes
 
 
