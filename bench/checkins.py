@@ -39,7 +39,7 @@ from bench.env import DATABASES, manage, setup_django
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-OFFICER_SOCKETS = 3
+OFFICER_SOCKETS = int(__import__("os").environ.get("BENCH_OFFICERS", "3"))
 CONCURRENCY = 64  # requests in flight at most: the load generator's browsers
 SEQUENTIAL = 20
 WAIT_AFTER_LAST = 5.0
@@ -241,7 +241,7 @@ async def measure(url: str, check_in_pk: int, members: list[dict], officer_sessi
     refreshes: list[float] = []
     fragments: list[float] = []
     stop = asyncio.Event()
-    watching = asyncio.create_task(officers(url, officer_sessions, check_in_pk, refreshes, fragments, stop))
+    watching = asyncio.create_task(officers(url, officer_sessions[:OFFICER_SOCKETS], check_in_pk, refreshes, fragments, stop))
     await asyncio.sleep(2.0)  # the sockets open and join the stream
     daphnes = procstat.daphne_pids()
     before = cpu_now(daphnes)
@@ -305,7 +305,7 @@ def main() -> None:
     manage(database_url, "collectstatic", "--noinput", "-v0")
     setup_django(database_url)
     by = officer()
-    officer_sessions = session_keys([by] * OFFICER_SOCKETS)  # one officer, three browsers (a session each)
+    officer_sessions = session_keys([by] * max(1, OFFICER_SOCKETS))  # one officer, three browsers (a session each)
     created = []
     sessions: list[str] = []
     try:

@@ -23,7 +23,7 @@ from messaging.bulletins import services as bulletin_services
 from messaging.bulletins import transport
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.models import Bulletin, Incident
-from messaging.checkins import selectors
+from messaging.checkins import live_grid, selectors
 from messaging.checkins.models import MAX_CHOICES, MIN_CHOICES, Answer, AnswerChange, CheckIn, Choice
 from sectors.models import Borough, Organisation
 
@@ -257,9 +257,7 @@ def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: 
     record(by, "checkin.answer", check_in, organisation=organisation.pk, choice=choice.pk, by_lead=by_lead,
            changed=outcome is Outcome.CHANGED)
     pk = check_in.pk
-    transaction.on_commit(lambda: transport.announce(
-        Audience.chosen(everyone=False),
-        {"type": "news", "toast": False, "refresh": [f"checkin-{pk}-grid"], "coalesce": f"checkin-{pk}"}))
+    transaction.on_commit(lambda: live_grid.answers_changed(pk))
     return AnswerResult(current, outcome)
 
 
