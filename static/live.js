@@ -225,15 +225,19 @@
         kind_label: news.subheading || "", title: news.title, url: news.url, summary: news.summary,
       });
     }
-    (Array.isArray(news.refresh) ? news.refresh : []).forEach(refreshPart);
+    const versions = news.versions && typeof news.versions === "object" ? news.versions : {};
+    (Array.isArray(news.refresh) ? news.refresh : []).forEach((name) => refreshPart(name, versions[name]));
   }
 
-  async function refreshPart(name) {
+  // A part announced with a version (the check-in grid's) is asked for at least that version: the server then
+  // serves every officer the same render (messaging/checkins/live_grid.py).
+  async function refreshPart(name, version) {
     if (typeof name !== "string" || !/^[a-z0-9-]{1,60}$/.test(name)) return;
     const parts = document.querySelectorAll(`[data-live-part~="${name}"]`);
     for (const part of parts) {
-      const url = part.dataset.partUrl;
+      let url = part.dataset.partUrl;
       if (!url || !url.startsWith("/")) continue;
+      if (Number.isSafeInteger(version) && version > 0) url += `${url.includes("?") ? "&" : "?"}v=${version}`;
       const response = await fetch(url, { credentials: "same-origin" });
       if (!response.ok) continue;
       part.innerHTML = await response.text();

@@ -103,14 +103,20 @@ class CoalesceWindow:
 
 def merge_coalesced(pending: dict[str, Any] | None, message: dict[str, Any]) -> dict[str, Any]:
     """The latest announcement, its ``refresh`` list joined with those of the ones it replaces (in order, once
-    each): a page refreshes every part any of them named."""
+    each): a page refreshes every part any of them named; and of the ``versions`` they ask those parts to be
+    at least, the highest (two processes' announcements may arrive out of order)."""
     if pending is None:
         return message
     refresh = list(pending["payload"].get("refresh") or [])
     refresh += [name for name in message["payload"].get("refresh") or [] if name not in refresh]
+    versions = dict(pending["payload"].get("versions") or {})
+    for name, version in (message["payload"].get("versions") or {}).items():
+        versions[name] = max(version, versions.get(name, version))
     payload = {**message["payload"]}
     if refresh:
         payload["refresh"] = refresh
+    if versions:
+        payload["versions"] = versions
     return {**message, "payload": payload}
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.generic import FormView, TemplateView, View
@@ -18,7 +19,7 @@ from common.actions import attempt
 from common.params import object_id
 from common.views import LoadingMixin
 from messaging.bulletins.exports import csv_safe
-from messaging.checkins import chasing, permissions, selectors
+from messaging.checkins import chasing, live_grid, permissions, selectors
 from messaging.checkins.models import CheckIn, Choice
 from sectors.models import Borough, Sector
 from sectors.permissions import led_sector_ids
@@ -55,12 +56,18 @@ class GridView(OfficerRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("fragment") == "grid":
-            return self.response_class(request, ["checkins/_grid.html"], self.grid_context())
+            return HttpResponse(self.grid_html())
         return super().get(request, *args, **kwargs)
 
-    def grid_context(self) -> dict[str, Any]:
-        return {"check_in": self.check_in, "grid": selectors.grid_for(self.check_in),
-                "grid_url": reverse("checkins:grid", args=[self.check_in.pk])}
+    def grid_html(self) -> str:
+        """The grid, shared with the other officers watching it (live_grid): ``?v=`` is the version the page
+        was told of, and it is served a render at least that new. Rendered without the request: it is the same
+        for every officer."""
+        grid_url = reverse("checkins:grid", args=[self.check_in.pk])
+        return live_grid.grid_html(
+            self.check_in.pk, at_least=object_id(self.request.GET.get("v")),
+            render=lambda: render_to_string("checkins/_grid.html", {
+                "check_in": self.check_in, "grid": selectors.grid_for(self.check_in), "grid_url": grid_url}))
 
     def cell_filter(self) -> dict[str, Any] | None:
         """The cell asked for in the query string, or None (the grid itself)."""
@@ -75,7 +82,8 @@ class GridView(OfficerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         cell = self.cell_filter()
         if cell is None:
-            context.update(self.grid_context())
+            context.update(check_in=self.check_in, grid_html=self.grid_html(),
+                           grid_url=reverse("checkins:grid", args=[self.check_in.pk]))
             return context
         page = Paginator(selectors.cell_answers(self.check_in, **cell), CELL_PAGE_SIZE).get_page(
             self.request.GET.get("page"))

@@ -226,7 +226,8 @@ def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: 
            by, by_lead: bool = False) -> AnswerResult:
     """Record the organisation's answer: the first, or a change of the current one (one current answer per
     organisation, an AnswerChange row for each change, the first included). The same answer again (a double
-    click) writes nothing. Refused once the check-in has closed.
+    click) writes nothing. Refused once the check-in has closed. Of ``organisation`` only the id is read: the
+    answer view passes the one its loader read along, no query.
 
     Two members of one organisation answering at once: the first answer's insert makes the other's wait for its
     commit and insert nothing (the unique constraint), and a change locks the answer's row, so one goes after the
@@ -278,8 +279,9 @@ def close_check_in(check_in: CheckIn, *, by) -> CheckIn:
 
 
 def _after_commit_refresh(check_in: CheckIn, *, grid: bool = False) -> None:
-    """Open incident rooms list the incident's check-ins: after the commit, they fetch the list again."""
-    parts = [f"checkin-{check_in.pk}-grid"] if grid else []
+    """Open incident rooms list the incident's check-ins: after the commit, they fetch the list again (and the
+    officers' grids theirs, at the version the change gave it, when ``grid``)."""
+    parts = [live_grid.part_name(check_in.pk)] if grid else []
     if check_in.incident_id:
         parts.append(f"incident-{check_in.incident_id}-checkins")
     if not parts:
@@ -291,6 +293,9 @@ def _after_commit_refresh(check_in: CheckIn, *, grid: bool = False) -> None:
             audience = Audience.of_incident(incident) if incident else Audience.chosen(everyone=False)
         except Exception:  # noqa: BLE001 - best effort, like every announcement: pages show it when they load
             audience = Audience.chosen(everyone=False)
-        transport.announce(audience, {"type": "news", "toast": False, "refresh": parts})
+        payload = {"type": "news", "toast": False, "refresh": parts}
+        if grid and (version := live_grid.bump(check_in.pk)) is not None:
+            payload["versions"] = {live_grid.part_name(check_in.pk): version}
+        transport.announce(audience, payload)
 
     transaction.on_commit(announce)

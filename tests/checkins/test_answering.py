@@ -143,8 +143,9 @@ def test_each_answer_tells_the_officers_grid_after_the_commit(check_in, firm, an
     with django_capture_on_commit_callbacks(execute=True):
         answer(check_in, firm["ann"], "Not affected")
     audience, payload = announced[-1]
-    assert payload == {"type": "news", "toast": False, "refresh": [f"checkin-{check_in.pk}-grid"],
-                       "coalesce": f"checkin-{check_in.pk}"}
+    part = f"checkin-{check_in.pk}-grid"
+    assert payload == {"type": "news", "toast": False, "refresh": [part], "coalesce": f"checkin-{check_in.pk}",
+                       "versions": {part: payload["versions"][part]}}
     assert not audience.everyone and not audience.sector_ids and not audience.user_ids  # officers only
 
 
