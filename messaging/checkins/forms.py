@@ -1,10 +1,13 @@
+from collections.abc import Sequence
+
 from django import forms
+from django.db.models import Model
 from django.utils import timezone
 
 from common.text import clean_text
 from messaging.bulletins.forms import DateTimeInput
 from messaging.checkins import services
-from messaging.checkins.models import DEFAULT_CHOICES, MAX_CHOICES, CheckIn, Choice
+from messaging.checkins.models import DEFAULT_CHOICES, MAX_CHOICES, Choice
 from sectors.models import Borough
 
 QUESTION_HELP = "One short question, such as “Are your premises affected by the closure of Oxford Circus?”."
@@ -76,27 +79,42 @@ class OpenCheckInForm(forms.Form):
         return cleaned
 
 
+def _offer(field: forms.TypedChoiceField, objects: Sequence[Model], *, empty_label: str | None = None) -> None:
+    """Offer these objects, read already, in the field (after an empty choice when ``empty_label`` names it): the
+    id sent back is cleaned into its object, with no query."""
+    by_id = {str(obj.pk): obj for obj in objects}
+    empty = [("", empty_label)] if empty_label is not None else []
+    field.choices = [*empty, *((key, str(obj)) for key, obj in by_id.items())]
+    field.coerce = by_id.__getitem__  # only ids among the choices get this far: ChoiceField checked them
+
+
 class AnswerForm(forms.Form):
     """A member's answer for their organisation: one of the check-in's choices, an optional note (plain text),
-    and the borough of the premises concerned (one of the organisation's, or any when it has none recorded)."""
+    and the borough of the premises concerned (one of the organisation's, or any when it has none recorded).
 
-    choice = forms.ModelChoiceField(queryset=Choice.objects.none(), empty_label=None,
-                                    widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+    The view gives the choices and boroughs as lists it has read (a posted answer's loader reads them with the
+    check-in, in one query), so that validating an answer asks the database nothing. Cleaned, ``choice`` is a
+    Choice and ``borough`` a Borough or None."""
+
+    choice = forms.TypedChoiceField(widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
                                     label="Your organisation's answer",
                                     error_messages={"required": "Choose one of the answers.",
                                                     "invalid_choice": "Choose one of the answers shown."})
-    borough = forms.ModelChoiceField(queryset=Borough.objects.none(), required=False,
-                                     label="Borough of the premises concerned", empty_label="Not given",
-                                     widget=forms.Select(attrs={"class": "form-select"}))
+    # The message is the one it had as a ModelChoiceField (Django's own).
+    borough = forms.TypedChoiceField(required=False, empty_value=None,
+                                     label="Borough of the premises concerned",
+                                     widget=forms.Select(attrs={"class": "form-select"}),
+                                     error_messages={"invalid_choice": "Select a valid choice. That choice is not "
+                                                                       "one of the available choices."})
     note = forms.CharField(label="Note (optional)", required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
                            help_text="Anything the police liaison team should know. Plain text; only the team and "
                                      "your organisation's members see it.")
 
-    def __init__(self, *args, check_in: CheckIn, boroughs, **kwargs):
+    def __init__(self, *args, choices: Sequence[Choice], boroughs: Sequence[Borough], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].queryset = check_in.choices.all()
-        self.fields["borough"].queryset = boroughs
+        _offer(self.fields["choice"], choices)
+        _offer(self.fields["borough"], boroughs, empty_label="Not given")
 
     def clean_note(self) -> str:
         return clean_text(self.cleaned_data["note"])

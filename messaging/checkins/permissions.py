@@ -8,13 +8,14 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
 from messaging.bulletins.models import Delivery
+from messaging.checkins import selectors
 from messaging.checkins.models import CheckIn
-from messaging.checkins.selectors import asked_organisations
 from sectors.models import Organisation
 from sectors.permissions import is_approved_member, led_sector_ids
 
@@ -54,6 +55,13 @@ def visible_check_ins(user) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(carrier__deliveries__user=user)
 
 
+def _sees(user, *, delivered: bool) -> bool:
+    """visible_check_ins' rule for one check-in, knowing whether its carrier was delivered to the user."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return roles.is_officer(user) or (delivered and is_approved_member(user))
+
+
 # Loaders ------------------------------------------------------------------------------------------------------
 
 
@@ -62,17 +70,19 @@ def access_check_in(user, pk: int) -> CheckIn:
     return get_object_or_404(visible_check_ins(user).select_related("incident", "carrier"), pk=pk)
 
 
-def access_answerable(user, pk: int) -> CheckIn:
-    """A check-in this member may answer for their organisation now (403 when closed or not theirs to answer).
-    One query: the check-in with whether its carrier reached this user (was_asked's Delivery, read along), and
-    nothing else (an answer needs no more of it; thousands come in a minute)."""
-    delivered = Delivery.objects.filter(bulletin_id=OuterRef("carrier_id"), user_id=user.pk)
-    check_in = get_object_or_404(visible_check_ins(user).annotate(delivered=Exists(delivered)), pk=pk)
-    if not (check_in.delivered and may_answer_for_organisation(user)):
+def access_answerable(user, pk: int) -> selectors.Answering:
+    """A check-in this member may answer for their organisation now (404 when they may not see it, 403 when closed
+    or not theirs to answer), with what validating and recording the answer needs: its choices, the boroughs of
+    the organisation's premises and the organisation. One query (``selectors.answering``): thousands of answers
+    come in a minute."""
+    answering = selectors.answering(user, pk)
+    if answering is None or not _sees(user, delivered=answering.delivered):
+        raise Http404("No CheckIn matches the given query.")
+    if not (answering.delivered and may_answer_for_organisation(user)):
         raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
-    if not check_in.is_open:
+    if not answering.check_in.is_open:
         raise PermissionDenied("This check-in has closed: answers can no longer be changed.")
-    return check_in
+    return answering
 
 
 def access_managed_check_in(user, pk: int) -> CheckIn:
@@ -98,5 +108,6 @@ def access_chased_organisation(user, pk: int, organisation_pk: int) -> tuple[Che
     """An organisation a lead may chase on this check-in: asked, and with an approved member in a sector the lead
     leads (404 otherwise). Which sectors those are comes back too."""
     check_in, sector_ids = access_chase(user, pk)
-    organisation = get_object_or_404(asked_organisations(check_in, sector_ids=sector_ids), pk=organisation_pk)
+    organisation = get_object_or_404(selectors.asked_organisations(check_in, sector_ids=sector_ids),
+                                     pk=organisation_pk)
     return check_in, organisation, sector_ids

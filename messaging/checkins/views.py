@@ -51,20 +51,16 @@ class CheckInPageMixin:
     template_name = "checkins/detail.html"
     check_in: CheckIn
 
-    def answer_form(self, **kwargs) -> AnswerForm:
-        user = self.request.user
-        boroughs = selectors.premises_boroughs(user.organisation_id)
-        form = AnswerForm(check_in=self.check_in, boroughs=boroughs, **kwargs)
-        if not form.is_bound:
-            current = self.own_answer
-            choice = object_id(self.request.GET.get("choice"))
-            initial = {"choice": choice if choice in self.choice_ids else (current.choice_id if current else None),
-                       "note": current.note if current else "", "borough": current.borough_id if current else None}
-            if initial["borough"] is None:
-                only = list(boroughs[:2])
-                initial["borough"] = only[0].pk if len(only) == 1 else None
-            form.initial = initial
-        return form
+    def answer_form(self) -> AnswerForm:
+        """The form as the page first shows it: the organisation's current answer, or the toast's choice."""
+        boroughs = list(selectors.premises_boroughs(self.request.user.organisation_id))
+        current = self.own_answer
+        choice = object_id(self.request.GET.get("choice"))
+        initial = {"choice": choice if choice in self.choice_ids else (current.choice_id if current else None),
+                   "note": current.note if current else "", "borough": current.borough_id if current else None}
+        if initial["borough"] is None and len(boroughs) == 1:
+            initial["borough"] = boroughs[0].pk
+        return AnswerForm(choices=self.choices, boroughs=boroughs, initial=initial)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,9 +100,12 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
     same answer again: a double click records one). GET ``?choice=<id>``: the form with that answer chosen
     (the toast's buttons lead here; nothing changes until it is sent)."""
 
+    answering: selectors.Answering
+
     def load(self, request, **kwargs) -> None:
         if request.method == "POST":
-            self.check_in = permissions.access_answerable(request.user, kwargs["pk"])
+            self.answering = permissions.access_answerable(request.user, kwargs["pk"])
+            self.check_in = self.answering.check_in
         else:
             self.check_in = permissions.access_check_in(request.user, kwargs["pk"])
 
@@ -119,15 +118,18 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        # The page is built only for a form that comes back with errors: a valid answer (thousands a minute during
-        # an incident) costs its checks, the form's choices and the service, nothing more.
-        form = self.answer_form(data=request.POST)
+        # A valid answer (thousands a minute during an incident) costs the loader's one query, a form checked
+        # against what it read and the service, nothing more. The page is built only for a form that comes back
+        # with errors, around the whole check-in as the GET reads it (the loader read only what an answer needs).
+        answering = self.answering
+        form = AnswerForm(data=request.POST, choices=answering.choices, boroughs=answering.boroughs)
         if not form.is_valid():
+            self.check_in = permissions.access_check_in(request.user, self.check_in.pk)
             return self.render_to_response(self.get_context_data(form=form))
         if refusal := once.refuse_unless_claimed(request, redirect_to=self.check_in.get_absolute_url()):
             return refusal
         data = form.cleaned_data
-        attempt(request, lambda: services.answer(self.check_in, request.user.organisation, data["choice"],
+        attempt(request, lambda: services.answer(self.check_in, answering.organisation, data["choice"],
                                                  data["note"], data["borough"], request.user),
                 _answer_message)
         return redirect(self.check_in)

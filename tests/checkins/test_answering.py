@@ -9,6 +9,7 @@ from audit.models import AuditEntry
 from messaging.bulletins import transport
 from messaging.checkins import services
 from messaging.checkins.models import Answer, AnswerChange
+from sectors.models import Borough
 from tests.checkins.asking import answer, ask_incident, choice, once_token
 from tests.factories import OrganisationFactory, member_of
 
@@ -26,6 +27,12 @@ def firm(sector_a, westminster, camden):
 @pytest.fixture
 def other(sector_a):
     return member_of(sector_a, organisation=OrganisationFactory(name="Regent Street Hotels"), display_name="Olly")
+
+
+@pytest.fixture
+def hackney(db):
+    """A borough where neither organisation has premises."""
+    return Borough.objects.get(slug="hackney")
 
 
 @pytest.fixture
@@ -125,8 +132,18 @@ def test_the_toasts_button_opens_the_form_with_that_answer_chosen(client, check_
     wanted = choice(check_in, "Closed or evacuated")
     page = client.get(reverse("checkins:answer", args=[check_in.pk]) + f"?choice={wanted.pk}")
     assert page.status_code == 200 and page.context["form"]["choice"].value() == wanted.pk
-    assert set(page.context["form"].fields["borough"].queryset) == {westminster, camden}  # its premises only
+    assert page.context["form"].fields["borough"].choices == [  # its premises only
+        ("", "Not given"), (str(camden.pk), "Camden"), (str(westminster.pk), "Westminster")]
     assert Answer.objects.count() == 0  # a GET records nothing
+
+
+def test_the_form_starts_from_the_organisations_current_answer(client, check_in, firm, camden):
+    answer(check_in, firm["ann"], "Closed or evacuated", note="Evacuated at 10:05", borough=camden)
+    client.force_login(firm["bob"])
+    html = client.get(reverse("checkins:answer", args=[check_in.pk])).content.decode()
+    closed = choice(check_in, "Closed or evacuated")
+    assert f'value="{closed.pk}" class="btn-check" autocomplete="off" id="id_choice_2" required checked' in html
+    assert f'<option value="{camden.pk}" selected>Camden</option>' in html and "Evacuated at 10:05</textarea>" in html
 
 
 def test_an_answer_without_a_choice_comes_back_with_the_error_and_the_note(client, check_in, firm):
@@ -191,3 +208,90 @@ def test_the_incident_room_shows_the_organisations_answer_and_the_buttons_in_con
     assert html.count("checkins/") >= 5 * 2 and "has not answered yet" in html
     for check_in in check_ins[1:]:
         assert f'{reverse("checkins:answer", args=[check_in.pk])}?choice=' in html
+
+
+# A valid answer's queries: the session, the user, their roles and their sectors (every member's page asks them),
+# the loader's one (the check-in, whether it asked the user, its choices, the organisation and its premises'
+# boroughs), then the service's: a savepoint here (BEGIN in production), the check-in held open, the answer, its
+# history row, the audit entry, the savepoint released (COMMIT).
+ANSWER_POST_QUERIES = 11
+
+
+def test_a_valid_answer_costs_one_query_to_load_and_check_then_the_writes(client, check_in, firm, westminster,
+                                                                          django_assert_max_num_queries):
+    client.force_login(firm["ann"])
+    url, token = reverse("checkins:answer", args=[check_in.pk]), once_token(client.get(check_in.get_absolute_url()))
+    closed = choice(check_in, "Closed or evacuated")
+    with django_assert_max_num_queries(ANSWER_POST_QUERIES):
+        response = client.post(url, {"choice": closed.pk, "note": "Evacuated", "borough": westminster.pk,
+                                     "once_token": token})
+    assert response.status_code == 302 and response["Location"] == check_in.get_absolute_url()
+    answer = Answer.objects.get()
+    assert (answer.choice, answer.note, answer.borough, answer.organisation, answer.answered_by) == (
+        closed, "Evacuated", westminster, firm["ann"].organisation, firm["ann"])
+    assert AuditEntry.objects.get(action="checkin.answer").target_repr == check_in.question
+
+
+def _send_answer(client, check_in, member, *, before=None, **fields):
+    """Post member's answer ("Not affected" with a note unless ``fields`` say otherwise) from the form the page
+    rendered; ``before``: what happens between the render and the post."""
+    client.force_login(member)
+    token = once_token(client.get(check_in.get_absolute_url()))
+    if before is not None:
+        before()
+    data = {"choice": choice(check_in, "Not affected").pk, "note": "Typed with care", "once_token": token, **fields}
+    return client.post(reverse("checkins:answer", args=[check_in.pk]), data)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("choice", "999999", "Choose one of the answers shown."),
+    ("choice", "not-a-number", "Choose one of the answers shown."),
+    ("choice", "another check-in's", "Choose one of the answers shown."),
+    ("borough", "elsewhere", "Select a valid choice. That choice is not one of the available choices."),
+    ("borough", "not-a-number", "Select a valid choice. That choice is not one of the available choices."),
+])
+def test_an_answer_outside_what_the_form_offers_comes_back_with_the_error(client, check_in, firm, officer,
+                                                                         sector_a, hackney, field, value, message):
+    if value == "another check-in's":
+        value = ask_incident(officer, [sector_a]).choices.first().pk
+    elif value == "elsewhere":
+        value = hackney.pk  # the firm's premises are in Westminster and Camden
+    response = _send_answer(client, check_in, firm["ann"], **{field: value})
+    html = response.content.decode()
+    assert response.status_code == 200 and message in html
+    # The whole page comes back, with what was typed.
+    assert check_in.question in html and "Typed with care" in html and "Oxford Street Stores" in html
+    assert response.context["form"].errors[field] == [message] and Answer.objects.count() == 0
+
+
+def test_an_organisation_without_premises_recorded_may_name_any_borough(client, check_in, other, hackney):
+    response = _send_answer(client, check_in, other, borough=hackney.pk)
+    assert response.status_code == 302 and Answer.objects.get().borough == hackney
+
+
+def test_a_closed_check_in_refuses_an_answer_with_the_reason(client, check_in, firm, officer):
+    response = _send_answer(client, check_in, firm["ann"], before=lambda: services.close_check_in(check_in, by=officer))
+    assert response.status_code == 403 and Answer.objects.count() == 0
+    assert "This check-in has closed: answers can no longer be changed." in response.content.decode()
+
+
+def test_an_answer_from_someone_the_check_in_did_not_ask_is_refused(client, check_in, firm, officer, sector_a):
+    not_asked = "This check-in did not ask your organisation, or you cannot answer for it."
+    url = reverse("checkins:answer", args=[check_in.pk])
+    data = {"choice": choice(check_in, "Not affected").pk}
+    client.force_login(officer)  # sees every check-in, was not asked
+    response = client.post(url, data)
+    assert response.status_code == 403 and not_asked in response.content.decode()
+    latecomer = member_of(sector_a)  # approved after the question went out: never asked, sees nothing
+    client.force_login(latecomer)
+    assert client.post(url, data).status_code == 404
+    leaver = firm["bob"]  # asked, but no longer with an organisation to answer for
+    leaver.organisation = None
+    leaver.save(update_fields=["organisation"])
+    client.force_login(leaver)
+    response = client.post(url, data)
+    assert response.status_code == 403 and not_asked in response.content.decode()
+    client.force_login(firm["ann"])
+    for missing in (check_in.pk + 1000, 2**63, 10**30):  # the last two: more than an id column holds
+        assert client.post(reverse("checkins:answer", args=[missing]), data).status_code == 404
+    assert Answer.objects.count() == 0
