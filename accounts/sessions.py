@@ -8,9 +8,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.utils.crypto import constant_time_compare
 
 
-def open_session(session_key: str) -> SessionBase:
+def open_session(session_key: str | None) -> SessionBase:
     """The session with this key as it is stored now (read on first use, once): a live socket re-reads its
-    session on every access check instead of trusting the copy it connected with."""
+    session on every access check instead of trusting the copy it connected with. None: a new session."""
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, processes: int = 2):
+def serving(database_url: str, processes: int = int(os.environ.get("BENCH_PROCESSES", "2"))):
     """`python -m hub.serve`: several daphne processes on one port, as `make serve-prod` runs them."""
     port = free_port()
     command = [sys.executable, "-m", "hub.serve", "--processes", str(processes), "--port", str(port)]
@@ -57,13 +57,14 @@ def session_keys(users) -> list[str]:
     from allauth.account.internal.flows.login import record_authentication
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.sessions import open_session
 
     users = list(users)
     factors = {a.user_id: a for a in Authenticator.objects.filter(user__in=users, type=Authenticator.Type.TOTP)}
     keys = []
     for user in users:
-        session = SessionStore()
+        session = open_session(None)
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -76,11 +77,20 @@ def session_keys(users) -> list[str]:
 
 
 def forget_sessions(keys: list[str]) -> None:
-    """Delete the sessions a benchmark logged in, so that runs do not pile up rows in django_session."""
+    """Delete the sessions a benchmark logged in, so that runs do not pile up rows in django_session (nor, with
+    the cached_db engine, entries in the cache)."""
+    from django.conf import settings
     from django.contrib.sessions.models import Session
+    from django.core.cache import caches
 
+    from accounts.sessions import open_session
+
+    prefix = getattr(open_session(None), "cache_key_prefix", None)
     for start in range(0, len(keys), 5000):
-        Session.objects.filter(session_key__in=keys[start:start + 5000]).delete()
+        batch = keys[start:start + 5000]
+        Session.objects.filter(session_key__in=batch).delete()
+        if prefix is not None:
+            caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in batch])
 
 
 def discard_bulletins(ids: list[int]) -> None:

@@ -1,5 +1,5 @@
 """The Redis cache backend (production settings): Django makes a cache object per request context; ours must not
-make a Redis connection per request."""
+make a Redis connection, nor a redis-py client, per request."""
 
 import os
 import threading
@@ -51,6 +51,23 @@ def connections_opened_by_requests(backend, url: str, requests: int) -> int:
 
 def test_requests_reuse_the_process_redis_connection(redis_server):
     assert connections_opened_by_requests(SharedPoolRedisCache, redis_server, 10) == 0
+
+
+def test_requests_share_the_process_redis_client(redis_server):
+    """Django makes a client per cache call; redis-py's constructor is not cheap (its response callbacks)."""
+    params = {"KEY_PREFIX": "test-cache-pool"}
+    clients = []
+
+    def request() -> None:
+        cache = SharedPoolRedisCache(redis_server, params)
+        cache.set("visits", 1)
+        clients.append(cache._cache.get_client(write=True))
+
+    for _ in range(3):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    assert clients[0] is clients[1] is clients[2]
 
 
 def test_djangos_own_backend_opens_a_connection_per_request_which_is_why_ours_exists(redis_server):
