@@ -204,10 +204,6 @@ if REDIS_URL:
             "KEY_PREFIX": "hub-cache",
         }
     }
-    # Every signed-in request reads its session: from Redis (written through to the database, which stays the
-    # record) it costs a cache read instead of an ORM query (~1.5 ms of a server's CPU, a fifth of a check-in
-    # answer's). Only with a cache every server process shares: a session ended in one must end in all.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Every live message of the process goes through one channel (the live stream's): room for bursts of
     # notices (a lead's mass decisions), not the default 100.
