@@ -289,7 +289,8 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
             "load": round(after["load"] - before["load"], 1)}
 
 
-async def grid_page_times(url: str, path: str, session: str, check_in_pk: int, count: int = SEQUENTIAL) -> list[float]:
+async def grid_page_times(url: str, path: str, session: str, check_in_pk: int,
+                          count: int = SEQUENTIAL) -> list[float]:
     """The grid page, one request at a time, each after a change (as during an incident): each renders the grid,
     none is served a render kept for an earlier one (live_grid)."""
     from messaging.checkins import live_grid
@@ -349,8 +350,8 @@ def main() -> None:
                         for member, session in zip(members, sessions, strict=True)]
         with serving(database_url) as url:
             result = asyncio.run(measure(url, check_in.pk, load_members, officer_sessions, seconds))
-            grid_server = percentiles(asyncio.run(grid_page_times(url, f"/checkins/{big.pk}/grid/", big.pk,
-                                                             officer_sessions[0])))
+            grid_server = percentiles(asyncio.run(grid_page_times(url, f"/checkins/{big.pk}/grid/",
+                                                                  officer_sessions[0], big.pk)))
         result.update(recorded(check_in))
         result["recorded_once"] = result["answers"] == result["history"] == count
         result.update({"grid_queries_10": queries_10, "grid_queries_10000": queries_10000,
