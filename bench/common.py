@@ -77,20 +77,11 @@ def session_keys(users) -> list[str]:
 
 
 def forget_sessions(keys: list[str]) -> None:
-    """Delete the sessions a benchmark logged in, so that runs do not pile up rows in django_session (nor, with
-    the cached_db engine, entries in the cache)."""
-    from django.conf import settings
+    """Delete the sessions a benchmark logged in, so that runs do not pile up rows in django_session."""
     from django.contrib.sessions.models import Session
-    from django.core.cache import caches
 
-    from accounts.sessions import open_session
-
-    prefix = getattr(open_session(None), "cache_key_prefix", None)
     for start in range(0, len(keys), 5000):
-        batch = keys[start:start + 5000]
-        Session.objects.filter(session_key__in=batch).delete()
-        if prefix is not None:
-            caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in batch])
+        Session.objects.filter(session_key__in=keys[start:start + 5000]).delete()
 
 
 def discard_bulletins(ids: list[int]) -> None:

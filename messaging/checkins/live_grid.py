@@ -81,10 +81,10 @@ def bump(check_in_id: int) -> int | None:
         return None
 
 
-def refresh_payload(check_in_id: int, *, version: int | None, also: tuple[str, ...] = ()) -> dict:
+def refresh_payload(check_in_id: int, *, version: int | None) -> dict:
     """The news that makes the officers' grids fetch their part again, at least at ``version``."""
     part = part_name(check_in_id)
-    payload = {"type": "news", "toast": False, "refresh": [part, *also], "coalesce": f"checkin-{check_in_id}"}
+    payload = {"type": "news", "toast": False, "refresh": [part], "coalesce": f"checkin-{check_in_id}"}
     if version is not None:
         payload["versions"] = {part: version}
     return payload
