@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 
 from common.frames import text_frame
 from messaging.bulletins import places
@@ -52,12 +53,21 @@ def stream_message(bulletin: Bulletin) -> dict[str, Any]:
             "audience": Audience.of(bulletin).as_message(), "withdrawn": bulletin.is_withdrawn}
 
 
-def announcement(audience: Audience, payload: dict[str, Any]) -> dict[str, Any]:
+def announcement(audience: Audience, payload: dict[str, Any], *,
+                 follow: dict[str, str] | None = None) -> dict[str, Any]:
     """What crosses the channel layer for news that is not a bulletin (a withdrawal, a bridge call scheduled or
     starting): the sockets the audience reaches are sent ``payload``. Not numbered and not replayed: what it
     announces is on the page the next time it loads. An audience of nobody (``Audience.chosen(everyone=False)``)
-    reaches officers only."""
-    return {"type": "live.announce", "audience": audience.as_message(), "payload": payload}
+    reaches officers only.
+
+    ``follow`` (a coalescing announcement's, with ``versions``): ``{"part": <part>, "counter": <cache key>}``, a
+    version counter in the cache that goes on counting changes which announce nothing themselves; each process
+    reads it at the end of every second of the key's coalescing and tells its sockets when it has moved
+    (``ProcessStream._flush_coalesced``). It stays on the server: sockets are sent the payload only."""
+    message = {"type": "live.announce", "audience": audience.as_message(), "payload": payload}
+    if follow is not None:
+        message["follow"] = follow
+    return message
 
 
 def withdrawal_message(bulletin: Bulletin) -> dict[str, Any]:
@@ -99,6 +109,19 @@ class CoalesceWindow:
     sent_at: float
     pending: dict[str, Any] | None = None  # the merged announcement waiting for the end of the second
     flush: asyncio.Task | None = None
+    last: dict[str, Any] | None = None  # the announcement sent last: a followed counter's news is built on it
+
+
+def followed_version(message: dict[str, Any]) -> int | None:
+    """The version a following announcement names for the part it follows."""
+    return (message["payload"].get("versions") or {}).get(message["follow"]["part"])
+
+
+def at_version(message: dict[str, Any], version: int) -> dict[str, Any]:
+    """The following announcement, naming ``version`` for the part it follows."""
+    part = message["follow"]["part"]
+    versions = {**(message["payload"].get("versions") or {}), part: version}
+    return {**message, "payload": {**message["payload"], "versions": versions}}
 
 
 def merge_coalesced(pending: dict[str, Any] | None, message: dict[str, Any]) -> dict[str, Any]:
@@ -257,15 +280,19 @@ class ProcessStream:
         second; the later ones within it are merged (their ``refresh`` lists joined, the rest of the latest
         payload kept) and sent once by a task that waits WITHOUT the stream's lock, so bulletins and notices
         are not held up behind it. Why: 5,000 answers a minute each announce "the grid changed"; a browser
-        needs to hear it once a second at most, and the last one must still arrive."""
+        needs to hear it once a second at most, and the last one must still arrive. An announcement that
+        follows a counter (``announcement``) keeps its key's seconds going while the counter moves."""
         loop = asyncio.get_running_loop()
         now = loop.time()
         key = (message["payload"]["coalesce"], json.dumps(message["audience"], sort_keys=True))
         window = self.coalescing.get(key)
-        if window is None or (window.pending is None and now - window.sent_at >= COALESCE_SECONDS):
+        if window is None or (window.pending is None and window.flush is None
+                              and now - window.sent_at >= COALESCE_SECONDS):
             if len(self.coalescing) > COALESCE_PRUNE_AT:
                 self._prune_coalescing(now)
-            self.coalescing[key] = CoalesceWindow(sent_at=now)
+            self.coalescing[key] = window = CoalesceWindow(sent_at=now, last=message)
+            if message.get("follow"):
+                window.flush = asyncio.create_task(self._flush_coalesced(key, COALESCE_SECONDS))
             return False
         window.pending = merge_coalesced(window.pending, message)
         if window.flush is None:
@@ -276,20 +303,43 @@ class ProcessStream:
     async def _flush_coalesced(self, key: tuple[str, str], delay: float) -> None:
         await asyncio.sleep(delay)  # not under the lock: the stream goes on meanwhile
         window = self.coalescing.get(key)
-        if window is None or window.pending is None:
+        if window is None:
             return
-        message, window.pending, window.flush = window.pending, None, None
+        message = window.pending
+        base = message or window.last
+        if base is not None and base.get("follow"):
+            counter = await self._read_counter(base["follow"]["counter"])
+            if counter is not None:
+                if message is not None:
+                    message = at_version(message, max(counter, followed_version(message) or counter))
+                elif counter > (followed_version(base) or 0):
+                    message = at_version(base, counter)
+        if message is None:
+            window.flush = None  # quiet: the key's next announcement goes at once
+            return
+        window.pending, window.last = None, message
         window.sent_at = asyncio.get_running_loop().time()
+        # Following: look at the counter again at the end of this second, and so on while it moves.
+        window.flush = (asyncio.create_task(self._flush_coalesced(key, COALESCE_SECONDS))
+                        if message.get("follow") else None)
         try:
             async with self.lock:
                 await self._announce(message)
         except Exception:
             logger.warning("Could not send a coalesced announcement", exc_info=True)
 
+    async def _read_counter(self, counter_key: str) -> int | None:
+        try:
+            value = await cache.aget(counter_key)
+        except Exception:  # the cache is away: what the announcements themselves carry is all there is
+            logger.warning("Could not read a followed counter", exc_info=True)
+            return None
+        return value if isinstance(value, int) else None
+
     def _prune_coalescing(self, now: float) -> None:
         """Forget keys that have been quiet for a while (one per check-in ever seen would otherwise pile up)."""
         for key, window in list(self.coalescing.items()):
-            if window.pending is None and now - window.sent_at >= COALESCE_SECONDS:
+            if window.pending is None and window.flush is None and now - window.sent_at >= COALESCE_SECONDS:
                 del self.coalescing[key]
 
     async def _catch_up(self, up_to: int) -> None:

@@ -84,11 +84,12 @@ def broadcast_withdrawal(bulletin_id: int) -> None:
         logger.warning("Live notice of the withdrawal of bulletin %s failed", bulletin_id, exc_info=True)
 
 
-def announce(audience: Audience, payload: dict) -> None:
+def announce(audience: Audience, payload: dict, *, follow: dict[str, str] | None = None) -> None:
     """Send news that is not a bulletin (``payload``: JSON with a ``type``) to the open pages ``audience`` reaches,
-    after the commit that made it true. Best effort, and never raises: pages show the same when they load."""
+    after the commit that made it true. Best effort, and never raises: pages show the same when they load.
+    ``follow``: see ``stream.announcement``."""
     try:
-        group_send(STREAM_GROUP, announcement(audience, payload))
+        group_send(STREAM_GROUP, announcement(audience, payload, follow=follow))
     except Exception:
         logger.warning("Live announcement %s failed", payload.get("type"), exc_info=True)
 

@@ -43,7 +43,8 @@ def check_in(officer, sector_a, firm, other, django_capture_on_commit_callbacks)
 @pytest.fixture
 def announced(monkeypatch):
     sent = []
-    monkeypatch.setattr(transport, "announce", lambda audience, payload: sent.append((audience, payload)))
+    monkeypatch.setattr(transport, "announce",
+                        lambda audience, payload, follow=None: sent.append((audience, payload, follow)))
     return sent
 
 
@@ -159,10 +160,11 @@ def test_each_answer_tells_the_officers_grid_after_the_commit(check_in, firm, an
                                                              django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         answer(check_in, firm["ann"], "Not affected")
-    audience, payload = announced[-1]
+    audience, payload, follow = announced[-1]
     part = f"checkin-{check_in.pk}-grid"
     assert payload == {"type": "news", "toast": False, "refresh": [part], "coalesce": f"checkin-{check_in.pk}",
                        "versions": {part: payload["versions"][part]}}
+    assert follow["part"] == part  # the processes follow the grid's version counter after it
     assert not audience.everyone and not audience.sector_ids and not audience.user_ids  # officers only
 
 

@@ -1,12 +1,16 @@
 """Announcements that carry a "coalesce" key (a check-in's grid changed) reach a socket at most once a second per
-key: the first at once, the rest of that second merged into one sent when it is over, with the last state."""
+key: the first at once, the rest of that second merged into one sent when it is over, with the last state. One
+that follows a version counter (the grid's) keeps reading it once a second, and tells the socket when it moved,
+with no announcement of its own (most answers announce nothing: messaging/checkins/live_grid)."""
 
 import asyncio
+import json
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 from messaging.bulletins.audience import Audience
 from messaging.bulletins.stream import STREAM_GROUP, announcement, merge_coalesced
@@ -20,6 +24,16 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, seria
 def grid_news(n: int, key: str = "checkin-1", part: str = "checkin-1-grid") -> dict:
     return announcement(Audience.chosen(everyone=False),
                         {"type": "news", "toast": False, "refresh": [part], "coalesce": key, "n": n})
+
+
+COUNTER = "test-grid-counter"
+
+
+def following_news(version: int) -> dict:
+    part = "checkin-1-grid"
+    return announcement(Audience.chosen(everyone=False),
+                        {"type": "news", "toast": False, "refresh": [part], "coalesce": "checkin-1",
+                         "versions": {part: version}}, follow={"part": part, "counter": COUNTER})
 
 
 async def received(socket, *, within: float) -> list[dict]:
@@ -103,3 +117,54 @@ def test_merging_keeps_the_latest_payload_and_joins_the_refresh_lists():
     first, second = grid_news(1, part="a"), grid_news(2, part="b")
     merged = merge_coalesced(merge_coalesced(None, first), second)
     assert merged["payload"]["n"] == 2 and merged["payload"]["refresh"] == ["a", "b"]
+
+
+async def test_a_followed_counter_that_moves_reaches_the_socket_without_an_announcement_of_its_own():
+    officer = await sync_to_async(officer_user)()
+    socket = await connect(officer)
+    await hello(socket)
+    await cache.aset(COUNTER, 10)
+    await get_channel_layer().group_send(STREAM_GROUP, following_news(10))
+    first = await socket.receive_json_from(timeout=1)
+    assert first["versions"] == {"checkin-1-grid": 10}
+    assert "follow" not in first and COUNTER not in json.dumps(first)  # the counter's key stays on the server
+    await cache.aset(COUNTER, 12)  # two answers that announced nothing
+    started = time.monotonic()
+    told = await socket.receive_json_from(timeout=2)
+    assert told["versions"] == {"checkin-1-grid": 12} and told["refresh"] == ["checkin-1-grid"]
+    assert time.monotonic() - started < 1.5
+    await cache.aset(COUNTER, 13)
+    assert (await socket.receive_json_from(timeout=2))["versions"] == {"checkin-1-grid": 13}  # and on, while it moves
+    assert await received(socket, within=1.3) == []  # still: nothing more
+    await socket.disconnect()
+
+
+async def test_a_followed_counter_at_rest_sends_nothing_more_and_the_next_announcement_goes_at_once():
+    officer = await sync_to_async(officer_user)()
+    socket = await connect(officer)
+    await hello(socket)
+    await cache.aset(COUNTER, 20)
+    layer = get_channel_layer()
+    await layer.group_send(STREAM_GROUP, following_news(20))
+    assert (await socket.receive_json_from(timeout=1))["versions"] == {"checkin-1-grid": 20}
+    assert await received(socket, within=1.3) == []
+    await cache.aset(COUNTER, 21)
+    started = time.monotonic()
+    await layer.group_send(STREAM_GROUP, following_news(21))
+    assert (await socket.receive_json_from(timeout=1))["versions"] == {"checkin-1-grid": 21}
+    assert time.monotonic() - started < 0.5
+    await socket.disconnect()
+
+
+async def test_an_announcement_held_back_goes_with_the_counter_when_that_is_newer():
+    officer = await sync_to_async(officer_user)()
+    socket = await connect(officer)
+    await hello(socket)
+    await cache.aset(COUNTER, 30)
+    layer = get_channel_layer()
+    await layer.group_send(STREAM_GROUP, following_news(30))
+    await layer.group_send(STREAM_GROUP, following_news(31))  # within the second: held back
+    await cache.aset(COUNTER, 33)  # and two more answers that announced nothing
+    messages = await received(socket, within=1.6)
+    assert [message["versions"]["checkin-1-grid"] for message in messages] == [30, 33]
+    await socket.disconnect()
