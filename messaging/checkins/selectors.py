@@ -13,7 +13,7 @@ from accounts.models import User
 from messaging.bulletins.models import Bulletin, Delivery
 from messaging.checkins.models import Answer, AnswerChange, ChaseAttempt, CheckIn, Choice
 from sectors.models import Borough, Membership, Organisation, Sector
-from sectors.permissions import sectors_led
+from sectors.permissions import led_sector_ids
 
 
 def asked_organisations(check_in: CheckIn, *, sector_ids: Iterable[int] | None = None) -> QuerySet[Organisation]:
@@ -463,9 +463,11 @@ def chase_contacts(check_in: CheckIn, organisations: list[Organisation], sector_
 
 
 def check_ins_to_chase(user, *, limit: int = 5) -> list[CheckIn]:
-    """Open check-ins that asked someone approved in a sector this user leads (the lead's dashboard links), in
-    one query: the sectors led are a subquery (the dashboard asks only for leads, and reads nothing else of them)."""
+    """Open check-ins that asked someone approved in a sector this user leads (the lead's dashboard links)."""
+    sector_ids = led_sector_ids(user)
+    if not sector_ids:
+        return []
     reached = Delivery.objects.filter(
         bulletin_id=OuterRef("carrier_id"),
-        user__in=Membership.objects.approved().filter(sector__in=sectors_led(user)).values("user_id"))
+        user__in=Membership.objects.approved().filter(sector__in=list(sector_ids)).values("user_id"))
     return list(CheckIn.objects.open().filter(Exists(reached)).order_by("-opened_at", "-pk")[:limit])
