@@ -36,6 +36,15 @@ def following_news(version: int) -> dict:
                          "versions": {part: version}}, follow={"part": part, "counter": COUNTER})
 
 
+async def officer_following(counter_at: int):
+    """An officer's socket, past its hello, with the followed counter standing at ``counter_at``."""
+    officer = await sync_to_async(officer_user)()
+    socket = await connect(officer)
+    await hello(socket)
+    await cache.aset(COUNTER, counter_at)
+    return socket
+
+
 async def received(socket, *, within: float) -> list[dict]:
     """Every message the socket gets within ``within`` seconds (receive_nothing polls without cancelling the
     application, as a timed-out receive would)."""
@@ -120,10 +129,7 @@ def test_merging_keeps_the_latest_payload_and_joins_the_refresh_lists():
 
 
 async def test_a_followed_counter_that_moves_reaches_the_socket_without_an_announcement_of_its_own():
-    officer = await sync_to_async(officer_user)()
-    socket = await connect(officer)
-    await hello(socket)
-    await cache.aset(COUNTER, 10)
+    socket = await officer_following(10)
     await get_channel_layer().group_send(STREAM_GROUP, following_news(10))
     first = await socket.receive_json_from(timeout=1)
     assert first["versions"] == {"checkin-1-grid": 10}
@@ -140,10 +146,7 @@ async def test_a_followed_counter_that_moves_reaches_the_socket_without_an_annou
 
 
 async def test_a_followed_counter_at_rest_sends_nothing_more_and_the_next_announcement_goes_at_once():
-    officer = await sync_to_async(officer_user)()
-    socket = await connect(officer)
-    await hello(socket)
-    await cache.aset(COUNTER, 20)
+    socket = await officer_following(20)
     layer = get_channel_layer()
     await layer.group_send(STREAM_GROUP, following_news(20))
     assert (await socket.receive_json_from(timeout=1))["versions"] == {"checkin-1-grid": 20}
@@ -157,10 +160,7 @@ async def test_a_followed_counter_at_rest_sends_nothing_more_and_the_next_announ
 
 
 async def test_an_announcement_held_back_goes_with_the_counter_when_that_is_newer():
-    officer = await sync_to_async(officer_user)()
-    socket = await connect(officer)
-    await hello(socket)
-    await cache.aset(COUNTER, 30)
+    socket = await officer_following(30)
     layer = get_channel_layer()
     await layer.group_send(STREAM_GROUP, following_news(30))
     await layer.group_send(STREAM_GROUP, following_news(31))  # within the second: held back
