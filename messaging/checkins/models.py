@@ -143,3 +143,18 @@ class ChaseAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} chased by {self.by}"
+
+
+class ReminderSent(models.Model):
+    """A member e-mailed the check-in's one reminder. Written in the transaction that sends the e-mail, so that a
+    reminder run again (its worker killed, the task put back on the queue) e-mails only those it had not."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="reminders_sent")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["check_in", "user"], name="one_reminder_per_check_in_and_user")]
+
+    def __str__(self) -> str:
+        return f"Reminder of check-in {self.check_in_id} to user {self.user_id}"

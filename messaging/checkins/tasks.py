@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django_tasks import task
 
@@ -12,22 +13,25 @@ from common.text import email_subject
 from messaging.bulletins.models import SENSITIVE_PLACEHOLDER, Delivery
 from messaging.bulletins.tasks import message_domain
 from messaging.checkins.links import answer_url
-from messaging.checkins.models import Answer, CheckIn
+from messaging.checkins.models import Answer, CheckIn, ReminderSent
 from sectors.models import Membership
 
 logger = logging.getLogger(__name__)
 
 REMINDER_BATCH = 200
+# Runs of one reminder, the first included, while the mail server refuses some of its e-mails.
+MAX_ATTEMPTS = 5
 
 
 def reminder_recipients(check_in: CheckIn):
     """The people a reminder goes to: asked (a Delivery of the carrier), still active approved members, of an
-    organisation that has not answered yet. One each, in id order."""
+    organisation that has not answered yet, not e-mailed this reminder already. One each, in id order."""
     return (User.objects.filter(
         pk__in=Delivery.objects.filter(bulletin_id=check_in.carrier_id).values("user_id"), is_active=True,
         organisation__isnull=False)
         .filter(pk__in=Membership.objects.approved().values("user_id"))
         .exclude(organisation__in=Answer.objects.filter(check_in=check_in).values("organisation_id"))
+        .exclude(pk__in=ReminderSent.objects.filter(check_in=check_in).values("user_id"))
         .order_by("pk"))
 
 
@@ -55,29 +59,49 @@ def render_reminder(check_in: CheckIn, user: User, choices) -> EmailMessage:
 
 
 @task()
-def send_reminder_emails(check_in_id: int) -> int:
+def send_reminder_emails(check_in_id: int, attempt: int = 1) -> int:
     """The one reminder of a check-in (claimed by ``chasing.send_due_reminders``): an e-mail to each asked
-    member of every organisation that has not answered by now. Returns how many were sent."""
+    member of every organisation that has not answered by now, unless a run before this one (its worker killed,
+    or the mail server refusing) e-mailed them already. Stops when the check-in closes. Those the mail server
+    refused are tried again by a new run, up to MAX_ATTEMPTS runs. Returns how many were sent."""
     check_in = CheckIn.objects.select_related("carrier").filter(pk=check_in_id).first()
-    if check_in is None or not check_in.is_open or check_in.carrier_id is None:
+    if check_in is None or check_in.carrier_id is None:
         return 0
     choices = list(check_in.choices.all())
     mail = get_connection()
     sent = 0
-    batch: list[EmailMessage] = []
-    for user in reminder_recipients(check_in).only("pk", "email", "display_name").iterator(chunk_size=500):
-        batch.append(render_reminder(check_in, user, choices))
-        if len(batch) >= REMINDER_BATCH:
-            sent += _send(mail, batch, check_in_id)
-            batch = []
-    if batch:
-        sent += _send(mail, batch, check_in_id)
+    skip: set[int] = set()
+    failed = False
+    while (outcome := _send_next_batch(check_in, choices, mail, skip)) is not None:
+        sent += outcome or 0
+        failed = failed or outcome is False
+    if failed and attempt < MAX_ATTEMPTS:
+        send_reminder_emails.enqueue(check_in_id, attempt + 1)
     return sent
 
 
-def _send(mail, batch: list[EmailMessage], check_in_id: int) -> int:
+def _send_next_batch(check_in: CheckIn, choices, mail, skip: set[int]) -> int | bool | None:
+    """Claim, send and mark up to REMINDER_BATCH reminders in one transaction: how many were sent; False when
+    the mail server refused them (not marked: they join ``skip`` and a later run tries them again); None when
+    nobody is left or the check-in has closed.
+
+    A worker killed after the mail server took a batch but before the commit sends that batch again (with the
+    same Message-IDs, which receiving systems recognise), never the batches before it. Two runs at once (a task
+    put back on the queue twice) never send one reminder twice: the second's claim waits for the first's commit
+    on the unique constraint, then fails, and it moves on to others."""
+    if not CheckIn.objects.open().filter(pk=check_in.pk).exists():
+        return None
+    users = list(reminder_recipients(check_in).exclude(pk__in=skip).only("pk", "email", "display_name")
+                 [:REMINDER_BATCH])
+    if not users:
+        return None
+    skip.update(user.pk for user in users)
     try:
-        return mail.send_messages(batch) or 0
+        with transaction.atomic():
+            ReminderSent.objects.bulk_create(ReminderSent(check_in=check_in, user=user) for user in users)
+            return mail.send_messages([render_reminder(check_in, user, choices) for user in users]) or 0
+    except IntegrityError:
+        return 0  # another run claimed some of them first: it sends them
     except Exception:  # noqa: BLE001 - one refused batch must not lose the others
-        logger.exception("Reminder e-mails of check-in %s failed for %s people", check_in_id, len(batch))
-        return 0
+        logger.exception("Reminder e-mails of check-in %s failed for %s people", check_in.pk, len(users))
+        return False

@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.mail import get_connection
 from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEntry
 from messaging.bulletins.models import SENSITIVE_PLACEHOLDER, Bulletin
-from messaging.checkins import chasing
+from messaging.checkins import chasing, tasks
 from messaging.checkins.models import CheckIn
 from messaging.checkins.tasks import send_reminder_emails
 from tests.checkins.asking import answer, ask_incident
@@ -38,6 +39,23 @@ def asked(sector_a, sector_b):
 
 def reminders(mailoutbox) -> list:
     return [message for message in mailoutbox if message.subject.startswith("[The Hub] Reminder")]
+
+
+class WorkerKilled(BaseException):
+    """A worker killed while sending, as the task sees it: it stops there and its transaction rolls back."""
+
+
+class FailingOnBatch:
+    """The mail connection, except that sending the ``failing``-th batch (from 1) raises ``error``."""
+
+    def __init__(self, failing: int, error: BaseException):
+        self.mail, self.failing, self.error, self.batches = get_connection(), failing, error, 0
+
+    def send_messages(self, messages) -> int:
+        self.batches += 1
+        if self.batches == self.failing:
+            raise self.error
+        return self.mail.send_messages(messages)
 
 
 @pytest.mark.django_db
@@ -145,3 +163,65 @@ def test_two_schedulers_at_once_send_the_reminder_once(officer, sector_a, sector
     # What the one queued task sends: Acme's two members, Bolt's and Crane's (nobody answered), once each.
     assert send_reminder_emails.call(check_in.pk) == 4
     assert len(reminders(mailoutbox)) == 4
+
+
+@pytest.mark.django_db
+def test_a_reminder_run_again_after_its_worker_died_emails_only_those_it_had_not(officer, sector_a, sector_b,
+                                                                                 mailoutbox, monkeypatch):
+    everyone = asked(sector_a, sector_b)
+    check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
+    mailoutbox.clear()
+    monkeypatch.setattr(tasks, "REMINDER_BATCH", 2)
+    monkeypatch.setattr(tasks, "get_connection", lambda: FailingOnBatch(2, WorkerKilled()))
+    with pytest.raises(WorkerKilled):
+        send_reminder_emails.call(check_in.pk)
+    assert len(reminders(mailoutbox)) == 2  # the first batch, before the worker died in the second
+    monkeypatch.setattr(tasks, "get_connection", get_connection)
+    assert send_reminder_emails.call(check_in.pk) == 2  # the task, put back on the queue: the other two
+    assert sorted(message.to[0] for message in reminders(mailoutbox)) == sorted(user.email for user in everyone)
+    assert send_reminder_emails.call(check_in.pk) == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_the_mail_server_refused_is_sent_again_by_a_new_run_and_the_others_are_not_held_up(
+        officer, sector_a, sector_b, mailoutbox, monkeypatch):
+    everyone = asked(sector_a, sector_b)
+    check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
+    mailoutbox.clear()
+    monkeypatch.setattr(tasks, "REMINDER_BATCH", 2)
+    refusing_once = FailingOnBatch(1, ConnectionRefusedError())
+    monkeypatch.setattr(tasks, "get_connection", lambda: refusing_once)
+    # The first batch is refused, the second sent; the run queues another (run at once here), which sends the first.
+    assert send_reminder_emails.call(check_in.pk) == 2
+    assert sorted(message.to[0] for message in reminders(mailoutbox)) == sorted(user.email for user in everyone)
+
+
+@pytest.mark.django_db
+def test_a_reminder_the_mail_server_keeps_refusing_is_given_up_after_a_few_runs(officer, sector_a, sector_b,
+                                                                                mailoutbox, monkeypatch):
+    asked(sector_a, sector_b)
+    check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
+    mailoutbox.clear()
+    refused = []
+
+    class Refusing:
+        def send_messages(self, messages):
+            refused.append(len(messages))
+            raise ConnectionRefusedError
+
+    monkeypatch.setattr(tasks, "get_connection", Refusing)
+    assert send_reminder_emails.call(check_in.pk) == 0
+    assert refused == [4] * tasks.MAX_ATTEMPTS
+    assert reminders(mailoutbox) == []
+
+
+@pytest.mark.django_db
+def test_a_reminder_stops_when_the_check_in_closes(officer, sector_a, sector_b, mailoutbox):
+    from messaging.checkins import services
+
+    asked(sector_a, sector_b)
+    check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
+    services.close_check_in(check_in, by=officer)
+    mailoutbox.clear()
+    assert send_reminder_emails.call(check_in.pk) == 0
+    assert reminders(mailoutbox) == []
