@@ -56,13 +56,15 @@ def answer_on_behalf(check_in: CheckIn, organisation: Organisation, *, choice: C
                      borough: Borough | None, by) -> Answer:
     """A lead records the answer an organisation gave on the phone: the organisation's current answer like any
     other, recorded by (and audited as) the lead, marked as a lead's (``by_lead``). Refused once the check-in
-    has closed (the answering service decides that, under the check-in's lock)."""
+    has closed, and when the organisation has answered meanwhile (the answering service decides both, under the
+    check-in's lock and the answer's unique constraint)."""
     from messaging.checkins import services  # helper D's: opening, answering, closing
 
     if not check_in.is_open:
         raise ChaseRefused(CLOSED)
     # The service writes the answer, its history row and the audit entry (actor: the lead; by_lead: true).
-    return services.answer(check_in, organisation, choice, note, borough, by, by_lead=True).answer
+    return services.answer(check_in, organisation, choice, note, borough, by, by_lead=True,
+                           first_only=True).answer
 
 
 # Reminders ------------------------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ LABEL_LENGTH = Choice._meta.get_field("label").max_length
 NOTE_LENGTH = Answer._meta.get_field("note").max_length
 TITLE_LENGTH = Bulletin._meta.get_field("title").max_length
 CARRIER_PREFIX = "Are you affected? "
+ANSWERED_MEANWHILE = ("The organisation has answered meanwhile: their own answer stands, and there is no need to "
+                      "record one for them.")
 
 
 class CheckInError(ActionRefused):
@@ -223,7 +225,7 @@ def _insert_first_answer(answer: Answer) -> bool:
 
 @transaction.atomic
 def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: str, borough: Borough | None,
-           by, by_lead: bool = False) -> AnswerResult:
+           by, by_lead: bool = False, first_only: bool = False) -> AnswerResult:
     """Record the organisation's answer: the first, or a change of the current one (one current answer per
     organisation, an AnswerChange row for each change, the first included). The same answer again (a double
     click) writes nothing. Refused once the check-in has closed. Of ``organisation`` only the id is read: the
@@ -231,7 +233,10 @@ def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: 
 
     Two members of one organisation answering at once: the first answer's insert makes the other's wait for its
     commit and insert nothing (the unique constraint), and a change locks the answer's row, so one goes after the
-    other: one current answer (the later), two history rows."""
+    other: one current answer (the later), two history rows.
+
+    ``first_only``: refused when the organisation has answered already (a lead's answer on its behalf never
+    replaces the organisation's own, even one given after the lead's chase page was read)."""
     if choice.check_in_id != check_in.pk:
         raise CheckInError("That answer is not one of this check-in's.")
     note = clean_text(note or "")
@@ -242,6 +247,8 @@ def answer(check_in: CheckIn, organisation: Organisation, choice: Choice, note: 
                    answered_by=by, answered_at=timezone.now(), by_lead=by_lead)
     if _insert_first_answer(first):
         current, outcome, now = first, Outcome.RECORDED, first.answered_at
+    elif first_only:
+        raise CheckInError(ANSWERED_MEANWHILE)
     else:
         current = _current_answer(check_in, organisation)
         # Taken under the answer's row lock: of two racing changes the later one has the later time, so the

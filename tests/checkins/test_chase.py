@@ -154,6 +154,22 @@ def test_answer_on_behalf_refused_by_the_service_after_a_close_it_did_not_see(ch
     assert not stale.answers.filter(organisation=acme).exists()
 
 
+def test_an_answer_on_behalf_never_replaces_the_one_the_organisation_gave_after_the_page_was_read(client, chase):
+    client.force_login(chase["lead_a"])
+    check_in, acme = chase["check_in"], chase["acme"].organisation
+    action = reverse("checkins:chase_answer", args=[check_in.pk, acme.pk])
+    token = once_token(client.get(chase_url(check_in)).content.decode(), action)  # Acme still to chase...
+    answer(check_in, chase["acme"], "Need police contact")  # ...when Acme's own member answers
+    prefix = f"org{acme.pk}"
+    response = client.post(action, {"once_token": token, f"{prefix}-choice": choice(check_in, "Not affected").pk})
+    assert response.status_code == 302
+    assert "has answered meanwhile" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    current = check_in.answers.get(organisation=acme)
+    assert (current.choice.label, current.answered_by, current.by_lead) == (
+        "Need police contact", chase["acme"], False)
+    assert AnswerChange.objects.filter(check_in=check_in, organisation=acme).count() == 1
+
+
 def test_the_chase_page_is_paginated_with_bounded_queries(client, officer, sector_a,
                                                           django_assert_max_num_queries):
     for n in range(30):
