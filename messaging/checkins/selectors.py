@@ -371,6 +371,7 @@ def grid_for(check_in: CheckIn, *, names_per_cell: int = NAMES_PER_CELL) -> Grid
         .select_related("organisation", "answered_by", "borough", "choice")
         .order_by("-answered_at", "-pk")[:PINNED_LIMIT + 1]
     )
+    _organisation_contacts([answer for answer in pinned if answer.by_lead])
     pinned_more = 0
     if len(pinned) > PINNED_LIMIT:
         pinned = pinned[:PINNED_LIMIT]
@@ -386,6 +387,23 @@ def grid_for(check_in: CheckIn, *, names_per_cell: int = NAMES_PER_CELL) -> Grid
     return Grid(check_in=check_in, choices=choices, rows=sorted(rows.values(), key=lambda row: row.name),
                 boroughs=columns, asked=asked, answered=sum(per_choice.values()), per_choice=per_choice,
                 pinned=pinned, pinned_more=max(pinned_more, 0))
+
+
+def _organisation_contacts(answers: list[Answer]) -> None:
+    """Give each answer a lead recorded on its organisation's behalf ``contacts``: the organisation's active,
+    approved members, the people to call (the lead who recorded it is not). One query, none without such
+    answers."""
+    if not answers:
+        return
+    contacts: dict[int, list[User]] = {answer.organisation_id: [] for answer in answers}
+    members = (User.objects.filter(organisation__in=list(contacts), is_active=True,
+                                   pk__in=Membership.objects.approved().values("user_id"))
+               .only("pk", "organisation_id", "display_name", "email", "phone")
+               .order_by("display_name", "email"))
+    for member in members:
+        contacts[member.organisation_id].append(member)
+    for answer in answers:
+        answer.contacts = contacts[answer.organisation_id]
 
 
 def cell_answers(check_in: CheckIn, *, sector_id: int | None, borough_id: int | None, no_borough: bool,

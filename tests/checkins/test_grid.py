@@ -113,6 +113,22 @@ def test_need_police_contact_is_pinned_first_with_the_members_contact_details(cl
     assert "3 of 4 organisations answered (75%)" in page
 
 
+def test_a_need_for_police_contact_a_lead_recorded_shows_the_organisations_members_to_call(client, officer, known,
+                                                                                          sector_a):
+    lead = member_of(sector_a, display_name="Lee Retail", phone="020 7946 0999")
+    dune = known["dune"]
+    type(dune).objects.filter(pk=dune.pk).update(phone="020 7946 0444")
+    answer(known["check_in"], dune, "Need police contact", by_lead=True, by=lead, note="Called: flooding")
+    client.force_login(officer)
+    page = client.get(reverse("checkins:grid", args=[known["check_in"].pk])).content.decode()
+    section = page[page.index("Need police contact <span"):page.index("By sector and borough")]
+    card = section[section.index("<strong>Dune</strong>"):]
+    card = card[:card.index("</li>")]
+    assert "Recorded by Lee Retail" in card and "Called: flooding" in card
+    assert "Di Dune" in card and dune.email in card and 'href="tel:02079460444"' in card
+    assert "020 7946 0999" not in card and lead.email not in card  # the lead is not who to call
+
+
 def test_the_grid_is_a_live_part_that_can_be_fetched_alone(client, officer, known):
     client.force_login(officer)
     url = reverse("checkins:grid", args=[known["check_in"].pk])
