@@ -123,11 +123,16 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
         # with errors, around the whole check-in as the GET reads it (the loader read only what an answer needs).
         answering = self.answering
         form = AnswerForm(data=request.POST, choices=answering.choices, boroughs=answering.boroughs)
+        if form.is_valid():
+            outcome = once.claim(request, request.POST.get(once.FIELD))
+            if outcome is once.Claim.INVALID:
+                # A page left open past the token's age: the form again with what was typed, and why.
+                form.add_error(None, once.INVALID_FORM_MESSAGE)
+            elif outcome is once.Claim.REPEATED:
+                return once.refusal(request, outcome, self.check_in.get_absolute_url())
         if not form.is_valid():
             self.check_in = permissions.access_check_in(request.user, self.check_in.pk)
             return self.render_to_response(self.get_context_data(form=form))
-        if refusal := once.refuse_unless_claimed(request, redirect_to=self.check_in.get_absolute_url()):
-            return refusal
         data = form.cleaned_data
         attempt(request, lambda: services.answer(self.check_in, answering.organisation, data["choice"],
                                                  data["note"], data["borough"], request.user),

@@ -156,6 +156,21 @@ def test_an_answer_without_a_choice_comes_back_with_the_error_and_the_note(clien
     assert "Typed before choosing" in response.content.decode() and Answer.objects.count() == 0
 
 
+def test_an_answer_from_a_page_left_open_too_long_comes_back_with_what_was_typed(client, check_in, firm, camden):
+    client.force_login(firm["ann"])
+    closed = choice(check_in, "Closed or evacuated")
+    response = client.post(reverse("checkins:answer", args=[check_in.pk]), {
+        "choice": closed.pk, "borough": camden.pk, "note": "Evacuated at 10:05", "once_token": "expired-token"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "nothing was done yet" in html
+    assert "Evacuated at 10:05</textarea>" in html and f'value="{closed.pk}" class="btn-check"' in html
+    assert Answer.objects.count() == 0
+    # The form came back with a fresh token: sending it again records the answer.
+    response = client.post(reverse("checkins:answer", args=[check_in.pk]), {
+        "choice": closed.pk, "borough": camden.pk, "note": "Evacuated at 10:05", "once_token": once_token(response)})
+    assert response.status_code == 302 and Answer.objects.get().note == "Evacuated at 10:05"
+
+
 def test_each_answer_tells_the_officers_grid_after_the_commit(check_in, firm, announced,
                                                              django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
