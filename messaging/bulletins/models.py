@@ -241,6 +241,11 @@ class Delivery(models.Model):
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    # The recipient's organisation when it was published (none: they had none): a check-in carried by the
+    # bulletin asked that organisation through them, and a member who moves to another organisation does not take
+    # the question along (messaging.checkins). Not indexed: read with the bulletin's rows.
+    organisation = models.ForeignKey("sectors.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
     # E-mailed: on its own by the fan-out, or in the member's daily digest (then digest_at is set too).
     emailed_at = models.DateTimeField(null=True, blank=True)

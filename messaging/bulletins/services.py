@@ -106,8 +106,10 @@ def publish_bulletin(bulletin: Bulletin, *, by, only_if_due: datetime | None = N
         raise BulletinError("Not published: fill in " + ", ".join(f"{{{name}}}" for name in unfilled)
                             + " first (edit the bulletin and replace each placeholder with the real details).")
     now = timezone.now()
-    recipient_ids = list(recipients(Audience.of(bulletin)).values_list("pk", flat=True))
-    deliveries = (Delivery(bulletin=bulletin, user_id=user_id, created_at=now) for user_id in recipient_ids)
+    recipient_rows = list(recipients(Audience.of(bulletin)).values_list("pk", "organisation_id"))
+    recipient_ids = [user_id for user_id, _ in recipient_rows]
+    deliveries = (Delivery(bulletin=bulletin, user_id=user_id, organisation_id=organisation_id, created_at=now)
+                  for user_id, organisation_id in recipient_rows)
     Delivery.objects.bulk_create(deliveries, batch_size=DELIVERY_BATCH, ignore_conflicts=True)
     bulletin.status = Bulletin.Status.PUBLISHED
     bulletin.published_at = now

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
-from messaging.bulletins.models import Delivery
 from messaging.checkins import selectors
 from messaging.checkins.models import CheckIn
 from sectors.models import Organisation
@@ -36,11 +35,11 @@ def may_answer_for_organisation(user) -> bool:
 
 
 def was_asked(user, check_in: CheckIn) -> bool:
-    """Did the check-in reach this user (a Delivery of its carrier), and may they still answer for their
-    organisation (active, approved member, with an organisation)?"""
+    """Did the check-in ask this user's organisation through them (a Delivery of its carrier while they were with
+    it: ``selectors.asking_deliveries``), and may they still answer for it (active, approved member)?"""
     if check_in.carrier_id is None or not may_answer_for_organisation(user):
         return False
-    return Delivery.objects.filter(bulletin_id=check_in.carrier_id, user=user).exists()
+    return selectors.asking_deliveries(check_in).filter(user=user).exists()
 
 
 def visible_check_ins(user) -> QuerySet[CheckIn]:
@@ -78,7 +77,7 @@ def access_answerable(user, pk: int) -> selectors.Answering:
     answering = selectors.answering(user, pk)
     if answering is None or not _sees(user, delivered=answering.delivered):
         raise Http404("No CheckIn matches the given query.")
-    if not (answering.delivered and may_answer_for_organisation(user)):
+    if not (answering.asks and may_answer_for_organisation(user)):
         raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
     if not answering.check_in.is_open:
         raise PermissionDenied("This check-in has closed: answers can no longer be changed.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -16,18 +16,22 @@ from sectors.models import Borough, Membership, Organisation, Sector
 from sectors.permissions import led_sector_ids
 
 
+def asking_deliveries(check_in: CheckIn) -> QuerySet[Delivery]:
+    """The deliveries of the check-in's carrier through which it asks an organisation: to an active member still
+    with the organisation they were with when it was published (the audience rule chose them then). A member who
+    has moved to another organisation since does not take the question along."""
+    return Delivery.objects.filter(bulletin_id=check_in.carrier_id, user__is_active=True,
+                                   organisation_id=F("user__organisation_id"))
+
+
 def asked_organisations(check_in: CheckIn, *, sector_ids: Iterable[int] | None = None) -> QuerySet[Organisation]:
-    """The organisations a check-in asks: those with an active member its carrier bulletin was delivered to
-    (the audience rule chose them at publish). With ``sector_ids``: only through members approved in those
-    sectors (a lead's share)."""
-    people = User.objects.filter(
-        pk__in=Delivery.objects.filter(bulletin_id=check_in.carrier_id).values("user_id"), is_active=True,
-        organisation__isnull=False,
-    )
+    """The organisations a check-in asks (``asking_deliveries``). With ``sector_ids``: only through members
+    approved in those sectors (a lead's share)."""
+    asking = asking_deliveries(check_in)
     if sector_ids is not None:
-        people = people.filter(pk__in=Membership.objects.approved().filter(sector__in=list(sector_ids))
+        asking = asking.filter(user_id__in=Membership.objects.approved().filter(sector__in=list(sector_ids))
                                .values("user_id"))
-    return Organisation.objects.filter(pk__in=people.values("organisation_id"))
+    return Organisation.objects.filter(pk__in=asking.values("organisation_id"))
 
 
 # A member's own organisation, the tally (helper D's; the officers' grid and chase reads follow below) -----------
@@ -59,12 +63,14 @@ def premises_boroughs(organisation_id: int | None) -> QuerySet[Borough]:
 @dataclass
 class Answering:
     """A check-in as a posted answer needs it: the check-in itself (its id, question, incident and carrier; when
-    open, its empty ``closed_at`` too: a closed one's stays unread), whether its carrier reached the user, the
-    user's organisation (id and name), the check-in's choices in order and the boroughs of the organisation's
+    open, its empty ``closed_at`` too: a closed one's stays unread), whether its carrier reached the user and
+    whether it asks their present organisation (``asking_deliveries``), the user's organisation (id and name), the
+    check-in's choices in order and the boroughs of the organisation's
     premises (``premises_boroughs``' rule), each as a model instance."""
 
     check_in: CheckIn
     delivered: bool
+    asks: bool  # delivered while the user was with their present organisation: it asks that organisation
     organisation: Organisation | None
     choices: list[Choice]
     boroughs: list[Borough]
@@ -77,8 +83,8 @@ class Answering:
 # Only the models' own table names, quoted, go into the text; the values are parameters.
 _ANSWERING = """
     SELECT 'K', c.id, c.question, c.incident_id, c.carrier_id, CASE WHEN c.closed_at IS NULL THEN 1 ELSE 0 END,
-           CASE WHEN EXISTS (SELECT 1 FROM {delivery} d WHERE d.bulletin_id = c.carrier_id AND d.user_id = %s)
-                THEN 1 ELSE 0 END
+           COALESCE((SELECT CASE WHEN d.organisation_id = %s THEN 2 ELSE 1 END FROM {delivery} d
+                     WHERE d.bulletin_id = c.carrier_id AND d.user_id = %s), 0)
     FROM {checkin} c WHERE c.id = %s
     UNION ALL
     SELECT 'C', ch.id, ch.label, ch.position, NULL, CASE WHEN ch.needs_contact THEN 1 ELSE 0 END, NULL
@@ -112,19 +118,21 @@ def answering(user, pk: int) -> Answering | None:
         return None  # the URL's digits may be more than an id column holds: no such check-in, as the ORM says
     organisation_id = user.organisation_id
     with connection.cursor() as cursor:
-        cursor.execute(_answering_sql(), [user.pk, pk, pk, organisation_id, organisation_id, organisation_id])
+        cursor.execute(_answering_sql(), [organisation_id, user.pk, pk, pk, organisation_id, organisation_id,
+                                          organisation_id])
         rows = cursor.fetchall()
     db = connection.alias
-    check_in, delivered, organisation = None, False, None
+    check_in, reached, organisation = None, 0, None
     choices: list[Choice] = []
     boroughs: list[Borough] = []
-    for kind, row_id, text, number, carrier_id, flag, reached in rows:
+    for kind, row_id, text, number, carrier_id, flag, delivery in rows:
         if kind == "K":
             # from_db: the instance the ORM gives for .only() of these fields (the others load when read).
             fields, values = ["id", "question", "incident_id", "carrier_id"], [row_id, text, number, carrier_id]
             if flag:
                 fields, values = [*fields, "closed_at"], [*values, None]
-            check_in, delivered = CheckIn.from_db(db, fields, values), bool(reached)
+            reached = delivery
+            check_in = CheckIn.from_db(db, fields, values)
         elif kind == "C":
             choices.append(Choice.from_db(db, ["id", "check_in_id", "position", "label", "needs_contact"],
                                           [row_id, pk, number, text, bool(flag)]))
@@ -134,8 +142,9 @@ def answering(user, pk: int) -> Answering | None:
             boroughs.append(Borough.from_db(db, ["id", "name"], [row_id, text]))
     if check_in is None:
         return None
-    return Answering(check_in=check_in, delivered=delivered, organisation=organisation, choices=choices,
-                     boroughs=boroughs)
+    # reached: 0 not delivered to the user, 1 delivered while they were with another organisation (or none), 2 asks.
+    return Answering(check_in=check_in, delivered=reached > 0, asks=reached == 2, organisation=organisation,
+                     choices=choices, boroughs=boroughs)
 
 
 def tally(check_in: CheckIn) -> dict[str, Any]:
@@ -160,8 +169,8 @@ def check_ins_of_incident(incident_id: int, user, visible: QuerySet[CheckIn]) ->
     asked: set[int] = set()
     answers: dict[int, Answer] = {}
     if user.organisation_id and not roles.is_officer(user):
-        asked = set(Delivery.objects.filter(user=user, bulletin_id__in=[c.carrier_id for c in check_ins if
-                                                                          c.carrier_id])
+        asked = set(Delivery.objects.filter(user=user, organisation_id=user.organisation_id,
+                                            bulletin_id__in=[c.carrier_id for c in check_ins if c.carrier_id])
                     .values_list("bulletin_id", flat=True))
         answers = {answer.check_in_id: answer for answer in
                    Answer.objects.filter(check_in__in=check_ins, organisation_id=user.organisation_id)
@@ -278,15 +287,16 @@ def _tables() -> dict[str, str]:
             "borough": Borough._meta.db_table, "bulletin_sectors": Bulletin.sectors.through._meta.db_table}
 
 
-# The asked (organisation, sector) pairs: an active member with an organisation had the carrier delivered and is an
-# approved member of the sector. Table names come from the models, values are parameters.
+# The asked (organisation, sector) pairs: an active member, still with the organisation they were with when the
+# carrier was delivered to them (asking_deliveries), is an approved member of the sector. Table names come from the
+# models, values are parameters.
 _PAIRS = """
     WITH pairs AS (
         SELECT DISTINCT u.organisation_id AS organisation_id, m.sector_id AS sector_id
         FROM {delivery} d
         JOIN {user} u ON u.id = d.user_id
         JOIN {membership} m ON m.user_id = u.id
-        WHERE d.bulletin_id = %s AND u.is_active = %s AND u.organisation_id IS NOT NULL AND m.status = %s
+        WHERE d.bulletin_id = %s AND u.is_active = %s AND u.organisation_id = d.organisation_id AND m.status = %s
     )
 """
 
@@ -486,6 +496,6 @@ def check_ins_to_chase(user, *, limit: int = 5) -> list[CheckIn]:
     if not sector_ids:
         return []
     reached = Delivery.objects.filter(
-        bulletin_id=OuterRef("carrier_id"),
+        bulletin_id=OuterRef("carrier_id"), organisation_id=F("user__organisation_id"),
         user__in=Membership.objects.approved().filter(sector__in=list(sector_ids)).values("user_id"))
     return list(CheckIn.objects.open().filter(Exists(reached)).order_by("-opened_at", "-pk")[:limit])

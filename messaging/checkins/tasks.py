@@ -10,10 +10,11 @@ from django_tasks import task
 
 from accounts.models import User
 from common.text import email_subject
-from messaging.bulletins.models import SENSITIVE_PLACEHOLDER, Delivery
+from messaging.bulletins.models import SENSITIVE_PLACEHOLDER
 from messaging.bulletins.tasks import message_domain
 from messaging.checkins.links import answer_url
 from messaging.checkins.models import Answer, CheckIn, ReminderSent
+from messaging.checkins.selectors import asking_deliveries
 from sectors.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -24,11 +25,10 @@ MAX_ATTEMPTS = 5
 
 
 def reminder_recipients(check_in: CheckIn):
-    """The people a reminder goes to: asked (a Delivery of the carrier), still active approved members, of an
-    organisation that has not answered yet, not e-mailed this reminder already. One each, in id order."""
-    return (User.objects.filter(
-        pk__in=Delivery.objects.filter(bulletin_id=check_in.carrier_id).values("user_id"), is_active=True,
-        organisation__isnull=False)
+    """The people a reminder goes to: those through whom the check-in asks their organisation
+    (``selectors.asking_deliveries``), still approved members, of an organisation that has not answered yet, not
+    e-mailed this reminder already. One each, in id order."""
+    return (User.objects.filter(pk__in=asking_deliveries(check_in).values("user_id"))
         .filter(pk__in=Membership.objects.approved().values("user_id"))
         .exclude(organisation__in=Answer.objects.filter(check_in=check_in).values("organisation_id"))
         .exclude(pk__in=ReminderSent.objects.filter(check_in=check_in).values("user_id"))
