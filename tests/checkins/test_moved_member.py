@@ -10,7 +10,7 @@ from messaging.checkins import links, selectors
 from messaging.checkins.models import Answer
 from messaging.checkins.tasks import reminder_recipients
 from sectors import services as sector_services
-from tests.checkins.asking import ask_incident, choice
+from tests.checkins.asking import ask_incident, choice, once_token
 from tests.factories import OrganisationFactory, member_of
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,6 @@ def test_the_organisation_they_left_still_answers_through_those_who_stay(client,
     client.force_login(moved["ann"])
     response = client.post(reverse("checkins:answer", args=[check_in.pk]),
                            {"choice": choice(check_in, "Not affected").pk,
-                            "once_token": client.get(check_in.get_absolute_url()).content.decode()
-                            .split('name="once_token" value="')[1].split('"')[0]})
+                            "once_token": once_token(client.get(check_in.get_absolute_url()))})
     assert response.status_code == 302
     assert Answer.objects.get().organisation == moved["acme"]
