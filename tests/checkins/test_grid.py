@@ -135,6 +135,7 @@ def test_the_grid_is_a_live_part_that_can_be_fetched_alone(client, officer, know
     page = client.get(url).content.decode()
     assert f'data-live-part="checkin-{known["check_in"].pk}-grid"' in page
     assert f'data-part-url="{url}?fragment=grid"' in page
+    assert "Fetched again" not in page  # the template's comment stays in the template
     fragment = client.get(url, {"fragment": "grid"})
     assert fragment.status_code == 200
     assert b"<html" not in fragment.content and b"Need police contact" in fragment.content
