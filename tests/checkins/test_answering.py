@@ -188,9 +188,10 @@ def test_closing_keeps_the_final_tally_in_the_incident_room(client, check_in, fi
     answer(check_in, firm["ann"], "Not affected")
     answer(check_in, other, "Need police contact")
     client.force_login(officer)
-    token = once_token(client.get(check_in.get_absolute_url()))
+    page = client.get(check_in.get_absolute_url())
+    assert 'data-confirm="Close this check-in? Answers can no longer be given or changed' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("checkins:close", args=[check_in.pk]), {"once_token": token})
+        response = client.post(reverse("checkins:close", args=[check_in.pk]), {"once_token": once_token(page)})
     assert response.status_code == 302
     check_in.refresh_from_db()
     assert not check_in.is_open and check_in.closed_by == officer
