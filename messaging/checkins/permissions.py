@@ -19,6 +19,10 @@ from sectors.models import Organisation
 from sectors.permissions import is_approved_member, led_sector_ids
 
 
+class CheckInClosed(PermissionDenied):
+    """The check-in closed: answers can no longer be given or changed (the answer view says so on its page)."""
+
+
 def can_open(user) -> bool:
     """Opening and closing check-ins, the grid and the export are the police liaison officers' work."""
     return roles.is_officer(user)
@@ -80,7 +84,7 @@ def access_answerable(user, pk: int) -> selectors.Answering:
     if not (answering.asks and may_answer_for_organisation(user)):
         raise PermissionDenied("This check-in did not ask your organisation, or you cannot answer for it.")
     if not answering.check_in.is_open:
-        raise PermissionDenied("This check-in has closed: answers can no longer be changed.")
+        raise CheckInClosed("This check-in has closed: answers can no longer be changed.")
     return answering
 
 

@@ -100,14 +100,18 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
     same answer again: a double click records one). GET ``?choice=<id>``: the form with that answer chosen
     (the toast's buttons lead here; nothing changes until it is sent)."""
 
-    answering: selectors.Answering
+    answering: selectors.Answering | None
 
     def load(self, request, **kwargs) -> None:
         if request.method == "POST":
-            self.answering = permissions.access_answerable(request.user, kwargs["pk"])
-            self.check_in = self.answering.check_in
-        else:
-            self.check_in = permissions.access_check_in(request.user, kwargs["pk"])
+            try:
+                self.answering = permissions.access_answerable(request.user, kwargs["pk"])
+            except permissions.CheckInClosed:
+                self.answering = None  # closed while the form was open: its page says so (post)
+            else:
+                self.check_in = self.answering.check_in
+                return
+        self.check_in = permissions.access_check_in(request.user, kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
         if not self.check_in.is_open:
@@ -122,6 +126,10 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
         # against what it read and the service, nothing more. The page is built only for a form that comes back
         # with errors, around the whole check-in as the GET reads it (the loader read only what an answer needs).
         answering = self.answering
+        if answering is None:
+            messages.error(request, "This check-in closed before your answer arrived: it was not recorded, and "
+                                    "answers can no longer be given or changed.")
+            return redirect(self.check_in)
         form = AnswerForm(data=request.POST, choices=answering.choices, boroughs=answering.boroughs)
         if form.is_valid():
             outcome = once.claim(request, request.POST.get(once.FIELD))

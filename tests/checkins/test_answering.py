@@ -95,8 +95,9 @@ def test_the_answer_can_change_until_the_close_and_not_after(client, check_in, f
     services.close_check_in(check_in, by=officer)
     with pytest.raises(services.CheckInError, match="closed"):
         answer(check_in, firm["bob"], "Not affected")
-    assert client.post(reverse("checkins:answer", args=[check_in.pk]),
-                       {"choice": choice(check_in, "Not affected").pk}).status_code == 403
+    refused = client.post(reverse("checkins:answer", args=[check_in.pk]),
+                          {"choice": choice(check_in, "Not affected").pk})
+    assert refused.status_code == 302 and refused["Location"] == check_in.get_absolute_url()
     page = client.get(check_in.get_absolute_url())
     assert "form" not in page.context and b"has closed" in page.content
     assert AnswerChange.objects.count() == 2 and Answer.objects.get().choice.label == "Need police contact"
@@ -287,10 +288,14 @@ def test_an_organisation_without_premises_recorded_may_name_any_borough(client, 
     assert response.status_code == 302 and Answer.objects.get().borough == hackney
 
 
-def test_a_closed_check_in_refuses_an_answer_with_the_reason(client, check_in, firm, officer):
+def test_an_answer_sent_after_the_check_in_closed_is_refused_on_its_page_with_the_reason(client, check_in, firm,
+                                                                                       officer):
     response = _send_answer(client, check_in, firm["ann"], before=lambda: services.close_check_in(check_in, by=officer))
-    assert response.status_code == 403 and Answer.objects.count() == 0
-    assert "This check-in has closed: answers can no longer be changed." in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == check_in.get_absolute_url()
+    assert Answer.objects.count() == 0
+    page = client.get(response["Location"]).content.decode()
+    assert "This check-in closed before your answer arrived: it was not recorded" in page
+    assert "This check-in has closed: answers can no longer be given or changed." in page
 
 
 def test_an_answer_from_someone_the_check_in_did_not_ask_is_refused(client, check_in, firm, officer, sector_a):
