@@ -9,8 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from messaging.bulletins import services as bulletin_services
-from messaging.checkins.models import Answer, CheckIn
+from messaging.checkins import services as checkin_services
+from messaging.checkins.models import DEFAULT_CHOICES, Answer, CheckIn
+from messaging.checkins.services import ChoiceSpec
+from sectors.models import Borough
 from tests.browser.test_live import log_in
+from tests.browser.test_reconnect import off_the_event_loop
 from tests.factories import OrganisationFactory, member_of, officer_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -110,3 +114,37 @@ def test_officer_asks_member_answers_from_the_toast_and_the_grid_follows_live(br
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_wide_grid_scrolls_inside_its_box_on_a_phone(browser, live_server_url, sector_a, sector_b):
+    """Many boroughs make the table wider than a phone: it scrolls in its own box, and what its cells say only to
+    screen readers stays in that box too (the page itself never scrolls sideways)."""
+    officer = officer_user(display_name="Inspector Grid")
+    boroughs = list(Borough.objects.order_by("name")[:6])
+    members = [member_of(sector, organisation=OrganisationFactory(name=f"Premises {n} of a long name Ltd",
+                                                                  boroughs=[borough]))
+               for n, (sector, borough) in enumerate((sector, borough) for borough in boroughs
+                                                     for sector in (sector_a, sector_b))]
+    asked = {}
+
+    def ask_and_answer() -> None:
+        incident = bulletin_services.open_incident(title="Cordon", sectors=[sector_a, sector_b], boroughs=[],
+                                                   by=officer)
+        check_in = checkin_services.open_check_in(
+            by=officer, question=QUESTION, incident=incident,
+            choices=[ChoiceSpec(label, contact) for label, contact in DEFAULT_CHOICES])
+        choices = list(check_in.choices.all())
+        for n, member in enumerate(members):
+            checkin_services.answer(check_in, member.organisation, choices[n % len(choices)], "", boroughs[n // 2],
+                                    member)
+        asked["check_in"] = check_in
+
+    off_the_event_loop(ask_and_answer)
+    context, page = log_in(browser, live_server_url, officer)
+    try:
+        assert page.goto(f"/checkins/{asked['check_in'].pk}/grid/").status == 200
+        table_box = page.locator(".table-responsive")
+        assert table_box.evaluate("box => box.scrollWidth > box.clientWidth")  # wider than the phone: it scrolls
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()
