@@ -10,11 +10,15 @@ from tests.factories import BulletinFactory, member_of, officer_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def log_in(browser, live_server_url, user):
-    """A browser context with the user's session cookie, as if they had logged in (second factor included)."""
+PHONE = {"width": 375, "height": 812}
+
+
+def log_in(browser, live_server_url, user, *, viewport: dict[str, int] = PHONE):
+    """A browser context with the user's session cookie, as if they had logged in (second factor included), on a
+    phone's screen unless ``viewport`` says otherwise."""
     client = TwoFactorClient()
     client.force_login(user)
-    context = browser.new_context(base_url=live_server_url, viewport={"width": 375, "height": 812})
+    context = browser.new_context(base_url=live_server_url, viewport=viewport)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}])
     page = context.new_page()
     page.csp_errors = []

@@ -71,6 +71,21 @@ def test_every_page_kind_renders_cleanly(browser, live_server_url, sector_a):
             context.close()
 
 
+def test_the_longest_menus_fit_a_laptops_width_without_sideways_scrolling(browser, live_server_url, sector_a):
+    # The officer's menu is the longest (publish, replies, reports...); a lead's and a member's are shorter.
+    lead = with_mfa(member_of(sector_a, display_name="Lena Lead of a long name (Retail lead)"))
+    roles.make_sector_lead(lead, sector_a)
+    laptop = {"width": 1280, "height": 800}
+    for user in (officer_user(display_name="PC Olivia Okafor (Met liaison)"), lead):
+        context, page = log_in(browser, live_server_url, user, viewport=laptop)
+        try:
+            assert page.goto("/dashboard/").status == 200
+            assert page.evaluate("document.documentElement.scrollWidth") <= laptop["width"]
+            assert page.get_by_role("link", name="Calendar").is_visible()  # expanded, not behind the toggle
+        finally:
+            context.close()
+
+
 def test_a_double_clicked_reply_is_posted_once(browser, live_server_url, sector_a):
     member = member_of(sector_a, display_name="Mina Member")
     forum = Forum.objects.get(sector=sector_a)
