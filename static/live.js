@@ -136,13 +136,14 @@
       incident.textContent = `Update on the incident: ${bulletin.incident_title}`;
       content.append(incident);
     }
-    if (bulletin.summary) {
+    // A question's toast shows its answers as buttons: the bulletin's summary would only repeat them as a sentence.
+    const asks = answerButtons(bulletin);
+    if (bulletin.summary && !asks) {
       const summary = document.createElement("div");
       summary.className = "small mt-1";
       summary.textContent = bulletin.summary;
       content.append(summary);
     }
-    const asks = answerButtons(bulletin);
     if (asks) content.append(asks);
     toast.append(header, content);
     toasts.prepend(toast);
@@ -159,12 +160,12 @@
     const checkIn = bulletin.check_in;
     if (officer || !checkIn || !Array.isArray(checkIn.choices) || !checkIn.choices.length) return null;
     const row = document.createElement("div");
-    row.className = "d-flex flex-wrap gap-1 mt-2";
+    row.className = "d-flex flex-wrap gap-2 mt-2 toast-answers";
     row.setAttribute("aria-label", "Answer for your organisation");
     checkIn.choices.forEach((choice) => {
       if (typeof choice.url !== "string" || !choice.url.startsWith("/") || choice.url.startsWith("//")) return;
       const button = document.createElement("a");
-      button.className = "btn btn-sm btn-outline-primary";
+      button.className = "btn btn-outline-primary";
       button.href = choice.url;
       button.textContent = String(choice.label);
       row.append(button);

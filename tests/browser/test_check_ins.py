@@ -85,6 +85,9 @@ def test_officer_asks_member_answers_from_the_toast_and_the_grid_follows_live(br
         expect(toast).to_contain_text(QUESTION)
         buttons = toast.get_by_label("Answer for your organisation").get_by_role("link")
         expect(buttons).to_have_text(["Not affected", ANSWER, "Closed or evacuated", "Need police contact"])
+        # The answers once, as buttons a thumb can hit; not again in a sentence above them.
+        expect(toast).not_to_contain_text("Not affected Affected")
+        assert min(box["height"] for box in (button.bounding_box() for button in buttons.all())) >= 44
         toast.get_by_role("link", name=ANSWER, exact=True).click()
         chosen = check_in.choices.get(label=ANSWER)
         member_page.wait_for_url(f"**/checkins/{check_in.pk}/answer/?choice={chosen.pk}", timeout=WAIT)
