@@ -179,6 +179,11 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "").strip()
 
 
+def possessive(name: str) -> str:
+    """"Acme's", but "Carnaby Street Traders'": a name ending in s takes the apostrophe alone."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
 def one_line(text: str) -> str:
     """All white space (newlines included) folded to single spaces: for e-mail subjects and other headers."""
     return " ".join(text.split())

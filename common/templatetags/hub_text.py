@@ -4,7 +4,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString
 
-from common.text import plain_summary, stored_html
+from common.text import plain_summary, possessive, stored_html
 
 register = template.Library()
 
@@ -20,6 +20,12 @@ def cooked_filter(obj) -> SafeString:
 @register.filter(name="summary")
 def summary_filter(text: str, length: int = 200) -> str:
     return plain_summary(text, length)
+
+
+@register.filter(name="possessive")
+def possessive_filter(name) -> str:
+    """{{ organisation.name|possessive }}: "Acme's", "Carnaby Street Traders'"."""
+    return possessive(str(name))
 
 
 @register.filter(name="json_attribute")

@@ -118,3 +118,16 @@ class AnswerForm(forms.Form):
 
     def clean_note(self) -> str:
         return clean_text(self.cleaned_data["note"])
+
+
+class ChaseAnswerForm(AnswerForm):
+    """What an organisation answered on the phone, recorded by the lead who called: the member's form, offering
+    the organisation's own boroughs as theirs does, worded for the lead."""
+
+    def __init__(self, *args, choices: Sequence[Choice], boroughs: Sequence[Borough], **kwargs):
+        super().__init__(*args, choices=choices, boroughs=boroughs, **kwargs)
+        self.fields["choice"].label = "Their answer"
+        self.fields["choice"].widget = forms.RadioSelect(choices=self.fields["choice"].choices)
+        self.fields["note"].help_text = "Optional: what they told you."
+        self.fields["note"].widget.attrs.pop("class", None)  # crispy styles this form's fields
+        self.fields["borough"].widget.attrs.pop("class", None)

@@ -5,7 +5,6 @@ acts through ``chasing`` (one action); who may see what is decided there."""
 import csv
 from typing import Any
 
-from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -17,11 +16,13 @@ from django.views.generic import FormView, TemplateView, View
 from common import once
 from common.actions import attempt
 from common.params import object_id
+from common.text import possessive
 from common.views import LoadingMixin
 from messaging.bulletins.exports import csv_safe
 from messaging.checkins import chasing, live_grid, permissions, selectors
+from messaging.checkins.forms import ChaseAnswerForm
 from messaging.checkins.models import CheckIn, Choice
-from sectors.models import Borough, Sector
+from sectors.models import Borough, Organisation, Sector
 from sectors.permissions import led_sector_ids
 
 CHASE_PAGE_SIZE = 25
@@ -125,23 +126,6 @@ class ExportView(OfficerRequiredMixin, View):
 # Sector leads ----------------------------------------------------------------------------------------------------
 
 
-class ChaseAnswerForm(forms.Form):
-    """What an organisation answered on the phone, recorded by the lead who called."""
-
-    choice = forms.ModelChoiceField(queryset=Choice.objects.none(), empty_label=None, label="Their answer",
-                                    widget=forms.RadioSelect)
-    note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           label="Note", help_text="Optional: what they told you.")
-    borough = forms.ModelChoiceField(queryset=Borough.objects.all(), required=False, label="Borough",
-                                     empty_label="Not given", help_text="Where the premises concerned are.")
-
-    def __init__(self, *args, check_in: CheckIn, choices: list[Choice] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["choice"].queryset = check_in.choices.all()
-        if choices is not None:  # the page already read them: no query per row
-            self.fields["choice"].choices = [(choice.pk, choice.label) for choice in choices]
-
-
 class ChaseListView(LeadRequiredMixin, TemplateView):
     """"Not yet answered in my sector": the asked organisations in the lead's sectors without an answer, with
     their approved members' e-mails and phone numbers there and the last call made, paginated."""
@@ -161,20 +145,21 @@ class ChaseListView(LeadRequiredMixin, TemplateView):
         organisations = list(page.object_list)
         selectors.chase_contacts(self.check_in, organisations, self.sector_ids)
         choices = list(self.check_in.choices.all())
-        boroughs = list(Borough.objects.all())
+        boroughs = selectors.premises_boroughs_of(organisation.pk for organisation in organisations)
         for organisation in organisations:
-            form = ChaseAnswerForm(check_in=self.check_in, choices=choices, prefix=f"org{organisation.pk}")
-            form.fields["borough"].choices = [("", "Not given"), *((b.pk, b.name) for b in boroughs)]
-            organisation.answer_form = form
+            organisation.answer_form = ChaseAnswerForm(choices=choices, boroughs=boroughs[organisation.pk],
+                                                       prefix=f"org{organisation.pk}")
         context.update(check_in=self.check_in, page_obj=page, organisations=organisations,
                        sectors=Sector.objects.filter(pk__in=self.sector_ids).order_by("name"))
         return context
 
 
-def _back_to_chase(request, check_in: CheckIn):
+def _back_to_chase(request, check_in: CheckIn, organisation: Organisation):
+    """The chase page the lead acted from, at the organisation's card (gone once it has answered)."""
     url = reverse("checkins:chase", args=[check_in.pk])
     page = object_id(request.POST.get("page"))
-    return redirect(f"{url}?page={page}" if page else url)
+    query = f"?page={page}" if page else ""
+    return redirect(f"{url}{query}#organisation-{organisation.pk}")
 
 
 class ChaseCalledView(LeadRequiredMixin, View):
@@ -185,7 +170,7 @@ class ChaseCalledView(LeadRequiredMixin, View):
             request.user, kwargs["pk"], kwargs["organisation_pk"])
 
     def post(self, request, *args, **kwargs):
-        back = _back_to_chase(request, self.check_in)
+        back = _back_to_chase(request, self.check_in, self.organisation)
         refusal = once.refuse_unless_claimed(request, redirect_to=back.url)
         if refusal:
             return refusal
@@ -200,7 +185,7 @@ class ChaseAnswerView(once.OnceFormMixin, LeadRequiredMixin, FormView):
     something wrong comes back on its own page, with what was typed."""
 
     form_class = ChaseAnswerForm
-    template_name = "bulletins/form_page.html"
+    template_name = "checkins/chase_answer.html"
     http_method_names = ["post"]
 
     def load(self, request, **kwargs) -> None:
@@ -208,20 +193,23 @@ class ChaseAnswerView(once.OnceFormMixin, LeadRequiredMixin, FormView):
             request.user, kwargs["pk"], kwargs["organisation_pk"])
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "check_in": self.check_in, "prefix": f"org{self.organisation.pk}"}
+        return {**super().get_form_kwargs(), "choices": list(self.check_in.choices.all()),
+                "boroughs": list(selectors.premises_boroughs(self.organisation.pk)),
+                "prefix": f"org{self.organisation.pk}"}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            heading=f"Record {self.organisation}'s answer", submit_label="Record their answer",
-            cancel_url=reverse("checkins:chase", args=[self.check_in.pk]), **kwargs)
+            check_in=self.check_in, organisation=self.organisation,
+            heading=f"Record {possessive(self.organisation.name)} answer", submit_label="Record their answer",
+            cancel_url=_back_to_chase(self.request, self.check_in, self.organisation).url, **kwargs)
 
     def once_redirect_url(self) -> str:
-        return _back_to_chase(self.request, self.check_in).url
+        return _back_to_chase(self.request, self.check_in, self.organisation).url
 
     def act_once(self, form):
-        back = _back_to_chase(self.request, self.check_in)
+        back = _back_to_chase(self.request, self.check_in, self.organisation)
         attempt(self.request, lambda: chasing.answer_on_behalf(
             self.check_in, self.organisation, choice=form.cleaned_data["choice"], note=form.cleaned_data["note"],
             borough=form.cleaned_data["borough"], by=self.request.user),
-            f"Recorded {self.organisation}'s answer on their behalf.")
+            f"Recorded {possessive(self.organisation.name)} answer on their behalf.")
         return back

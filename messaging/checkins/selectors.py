@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -49,6 +49,23 @@ def answer_history(check_in: CheckIn, organisation_id: int | None) -> QuerySet[A
     """Every answer the organisation gave, oldest first: who, when, what (one query)."""
     return (AnswerChange.objects.filter(check_in=check_in, organisation_id=organisation_id)
             .select_related("choice", "by", "borough").order_by("at", "pk"))
+
+
+def premises_boroughs_of(organisation_ids: Iterable[int]) -> dict[int, list[Borough]]:
+    """``premises_boroughs`` for a page of organisations (the chase page's forms), in one query: every borough,
+    joined to the premises those organisations have there."""
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    rows = (Borough.objects.annotate(premises=FilteredRelation("organisations", condition=Q(organisations__in=ids)))
+            .order_by("name", "pk").values_list("pk", "name", "premises__pk"))
+    everywhere: dict[int, Borough] = {}
+    boroughs: dict[int, list[Borough]] = {pk: [] for pk in ids}
+    for pk, name, organisation_id in rows:
+        borough = everywhere.setdefault(pk, Borough.from_db(connection.alias, ["id", "name"], [pk, name]))
+        if organisation_id is not None:
+            boroughs[organisation_id].append(borough)
+    return {pk: found or list(everywhere.values()) for pk, found in boroughs.items()}
 
 
 def premises_boroughs(organisation_id: int | None) -> QuerySet[Borough]:

@@ -79,7 +79,9 @@ def test_called_no_answer_is_recorded_and_shown(client, chase):
     check_in, acme = chase["check_in"], chase["acme"].organisation
     action = reverse("checkins:chase_called", args=[check_in.pk, acme.pk])
     response = submit(client, chase_url(check_in), action, {"note": "Voicemail", "page": "1"})
-    assert response.status_code == 302 and response["Location"] == chase_url(check_in) + "?page=1"
+    # Back to the page the lead called from, at the organisation's card.
+    assert response.status_code == 302
+    assert response["Location"] == chase_url(check_in) + f"?page=1#organisation-{acme.pk}"
     attempt = ChaseAttempt.objects.get()
     assert (attempt.organisation, attempt.by, attempt.sector.slug, attempt.note) == (
         acme, chase["lead_a"], "retail", "Voicemail")
@@ -117,14 +119,42 @@ def test_an_answer_on_behalf_is_the_organisations_answer_audited_as_the_leads(cl
     assert "Acme</h2>" not in client.get(chase_url(check_in)).content.decode()  # no longer to chase
 
 
-def test_an_answer_on_behalf_without_a_choice_comes_back_with_the_error(client, chase):
+def test_an_answer_on_behalf_without_a_choice_comes_back_with_the_error_and_the_question(client, chase):
     client.force_login(chase["lead_a"])
     check_in, acme = chase["check_in"], chase["acme"].organisation
     action = reverse("checkins:chase_answer", args=[check_in.pk, acme.pk])
     response = submit(client, chase_url(check_in), action, {f"org{acme.pk}-note": "Kept note"})
+    page = response.content.decode()
     assert response.status_code == 200
-    assert b"This field is required" in response.content and b"Kept note" in response.content
+    assert "Choose one of the answers." in page and "Kept note" in page
+    assert "Record Acme&#x27;s answer" in page and check_in.question in page
     assert not check_in.answers.filter(organisation=acme).exists()
+
+
+def test_a_leads_answer_offers_the_boroughs_of_the_organisations_premises(client, officer, sector_a, westminster,
+                                                                         camden):
+    lead = with_mfa(member_of(sector_a, display_name="Lee Retail"))
+    roles.make_sector_lead(lead, sector_a)
+    traders = member_of(sector_a, organisation=OrganisationFactory(name="Carnaby Street Traders",
+                                                                   boroughs=[westminster])).organisation
+    check_in = open_check_in(officer, [sector_a])
+    client.force_login(lead)
+    page = client.get(chase_url(check_in)).content.decode()
+    card = page[page.index(f'id="organisation-{traders.pk}"'):]
+    card = card[:card.index("</details>")]
+    assert f'<option value="{westminster.pk}">Westminster</option>' in card and "Camden" not in card
+    assert "Record Carnaby Street Traders&#x27; answer" in card
+    action = reverse("checkins:chase_answer", args=[check_in.pk, traders.pk])
+    prefix = f"org{traders.pk}"
+    refused = submit(client, chase_url(check_in), action, {
+        f"{prefix}-choice": choice(check_in, "Not affected").pk, f"{prefix}-borough": camden.pk})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    recorded = submit(client, chase_url(check_in), action, {
+        f"{prefix}-choice": choice(check_in, "Not affected").pk, f"{prefix}-borough": westminster.pk})
+    assert recorded.status_code == 302
+    assert "Recorded Carnaby Street Traders' answer" in " ".join(
+        str(m) for m in get_messages(recorded.wsgi_request))
+    assert check_in.answers.get(organisation=traders).borough == westminster
 
 
 def test_chasing_is_refused_after_close(client, chase, officer):
