@@ -270,7 +270,7 @@ class AnswerLinkView(TemplateView):
 
     def post(self, request, *args, **kwargs):
         if self.current is not None and self.current.choice_id == self.choice.pk:
-            return self.render_to_response(self.get_context_data())  # "already recorded": nothing to do
+            return self.render_to_response(self.get_context_data())  # "is recorded": nothing to do
         outcome = self._claim(request.POST.get("answer_once"))
         if outcome is once.Claim.REPEATED:
             messages.info(request, once.REPEATED_MESSAGE)

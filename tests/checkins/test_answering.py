@@ -9,6 +9,7 @@ from audit.models import AuditEntry
 from messaging.bulletins import transport
 from messaging.checkins import services
 from messaging.checkins.models import Answer, AnswerChange
+from messaging.checkins.services import ChoiceSpec
 from sectors.models import Borough
 from tests.checkins.asking import answer, ask_incident, choice, once_token
 from tests.factories import OrganisationFactory, member_of
@@ -318,3 +319,14 @@ def test_an_answer_from_someone_the_check_in_did_not_ask_is_refused(client, chec
     for missing in (check_in.pk + 1000, 2**63, 10**30):  # the last two: more than an id column holds
         assert client.post(reverse("checkins:answer", args=[missing]), data).status_code == 404
     assert Answer.objects.count() == 0
+
+
+def test_the_tally_marks_the_answer_that_needs_police_contact_unless_its_label_says_so(client, officer, sector_a,
+                                                                                     firm):
+    client.force_login(officer)
+    default = ask_incident(officer, [sector_a])
+    page = client.get(default.get_absolute_url()).content.decode()
+    assert "Need police contact: <strong>0</strong>" in page and "needs police contact</span>" not in page
+    custom = ask_incident(officer, [sector_a], choices=[ChoiceSpec("All fine"), ChoiceSpec("Call us", True)])
+    page = client.get(custom.get_absolute_url()).content.decode()
+    assert 'Call us: <strong>0</strong> <span class="badge text-bg-warning">needs police contact</span>' in page
