@@ -62,6 +62,9 @@ def test_the_form_starts_with_the_default_answers(client, officer, incident):
         assert f'value="{label}"' in html
     assert page.context["form"]["contact_4"].value() is True  # "Need police contact"
     assert 'name="choice_6"' in html  # room for two more
+    # Each row's "needs police contact" box says, to a screen reader, which answer it is for.
+    for index in range(1, 7):
+        assert f'Needs police contact<span class="visually-hidden"> (answer {index})</span>' in html
 
 
 def test_opening_on_an_incident_publishes_the_question_to_exactly_its_audience(client, officer, incident, placed,
