@@ -15,7 +15,7 @@ from messaging.bulletins import services as bulletin_services
 from messaging.bulletins import transport
 from messaging.bulletins.models import Bulletin, Delivery
 from messaging.bulletins.tasks import send_bulletin_emails
-from messaging.checkins import links
+from messaging.checkins import links, services
 from messaging.checkins.models import DEFAULT_CHOICES
 from tests.checkins.asking import ask, ask_incident
 from tests.factories import BulletinFactory, OrganisationFactory, member_of
@@ -119,7 +119,6 @@ def test_the_toast_payload_carries_the_answers_without_a_query(officer, sector_a
 
 def test_no_buttons_for_a_sensitive_carrier_or_once_closed(officer, sector_a, members, monkeypatch,
                                                            django_capture_on_commit_callbacks):
-    from messaging.checkins import services
     sent = []
     monkeypatch.setattr(transport, "group_send", lambda group, message: sent.append(message))
     about = BulletinFactory(author=officer, sectors=[sector_a], marking=Bulletin.Marking.OFFICIAL_SENSITIVE)
@@ -160,3 +159,10 @@ def test_the_carriers_page_leads_members_to_answer_and_officers_to_the_grid(clie
     client.force_login(officer)
     assert reverse("checkins:grid", args=[check_in.pk]) in client.get(
         check_in.carrier.get_absolute_url()).content.decode()
+    # Once closed, nobody is asked to answer any more: the page says so and leads to the final tally.
+    services.close_check_in(check_in, by=officer)
+    for reader in (members[0], officer):
+        client.force_login(reader)
+        page = client.get(check_in.carrier.get_absolute_url()).content.decode()
+        assert "This question closed on" in page and "Answer: are you affected?" not in page
+        assert f'href="{check_in.get_absolute_url()}"' in page
