@@ -1,11 +1,14 @@
 """Background work for check-ins (the Tasks API, as the bulletins' e-mail fan-out)."""
 
+import enum
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import User
@@ -19,6 +22,7 @@ from sectors.models import Membership
 
 logger = logging.getLogger(__name__)
 
+# Recipients read at a time (each is claimed, sent and marked on its own).
 REMINDER_BATCH = 200
 # Runs of one reminder, the first included, while the mail server refuses some of its e-mails.
 MAX_ATTEMPTS = 5
@@ -58,50 +62,65 @@ def render_reminder(check_in: CheckIn, user: User, choices) -> EmailMessage:
     )
 
 
+class Sent(enum.Enum):
+    SENT = "sent"
+    REFUSED = "refused"  # by the mail server: not marked, a later run tries again
+    TAKEN = "taken"  # another run of the reminder claimed this member first
+    CLOSED = "closed"  # the check-in closed: nobody else is reminded
+
+
 @task()
 def send_reminder_emails(check_in_id: int, attempt: int = 1) -> int:
     """The one reminder of a check-in (claimed by ``chasing.send_due_reminders``): an e-mail to each asked
     member of every organisation that has not answered by now, unless a run before this one (its worker killed,
     or the mail server refusing) e-mailed them already. Stops when the check-in closes. Those the mail server
-    refused are tried again by a new run, up to MAX_ATTEMPTS runs. Returns how many were sent."""
+    refused are tried again by a later run (after 2, 4, 8, 16 minutes, where the queue can wait), up to
+    MAX_ATTEMPTS runs. Returns how many were sent."""
     check_in = CheckIn.objects.select_related("carrier").filter(pk=check_in_id).first()
     if check_in is None or check_in.carrier_id is None:
         return 0
     choices = list(check_in.choices.all())
     mail = get_connection()
     sent = 0
-    skip: set[int] = set()
-    failed = False
-    while (outcome := _send_next_batch(check_in, choices, mail, skip)) is not None:
-        sent += outcome or 0
-        failed = failed or outcome is False
-    if failed and attempt < MAX_ATTEMPTS:
-        send_reminder_emails.enqueue(check_in_id, attempt + 1)
+    refused: set[int] = set()
+    outcome = None
+    while outcome is not Sent.CLOSED:
+        users = list(reminder_recipients(check_in).exclude(pk__in=refused)
+                     .only("pk", "email", "display_name")[:REMINDER_BATCH])
+        if not users:
+            break
+        for user in users:
+            outcome = _send_one(check_in, user, choices, mail)
+            if outcome is Sent.CLOSED:
+                break
+            sent += outcome is Sent.SENT
+            if outcome is Sent.REFUSED:
+                refused.add(user.pk)
+    if refused and outcome is not Sent.CLOSED and attempt < MAX_ATTEMPTS:
+        retry = send_reminder_emails
+        if retry.get_backend().supports_defer:
+            retry = retry.using(run_after=timezone.now() + timedelta(minutes=2 ** attempt))
+        retry.enqueue(check_in_id, attempt + 1)
     return sent
 
 
-def _send_next_batch(check_in: CheckIn, choices, mail, skip: set[int]) -> int | bool | None:
-    """Claim, send and mark up to REMINDER_BATCH reminders in one transaction: how many were sent; False when
-    the mail server refused them (not marked: they join ``skip`` and a later run tries them again); None when
-    nobody is left or the check-in has closed.
+def _send_one(check_in: CheckIn, user: User, choices, mail) -> Sent:
+    """Claim, send and mark one member's reminder in one transaction, as the bulletins' fan-out does (and only
+    while the check-in is open). Another run claiming the same member makes this one wait for its commit on the
+    unique constraint, then leave the member to it.
 
-    A worker killed after the mail server took a batch but before the commit sends that batch again (with the
-    same Message-IDs, which receiving systems recognise), never the batches before it. Two runs at once (a task
-    put back on the queue twice) never send one reminder twice: the second's claim waits for the first's commit
-    on the unique constraint, then fails, and it moves on to others."""
-    if not CheckIn.objects.open().filter(pk=check_in.pk).exists():
-        return None
-    users = list(reminder_recipients(check_in).exclude(pk__in=skip).only("pk", "email", "display_name")
-                 [:REMINDER_BATCH])
-    if not users:
-        return None
-    skip.update(user.pk for user in users)
+    A worker killed after the mail server took the message but before the commit sends that one message again
+    (with the same Message-ID, which receiving systems recognise), never the ones before it."""
     try:
         with transaction.atomic():
-            ReminderSent.objects.bulk_create(ReminderSent(check_in=check_in, user=user) for user in users)
-            return mail.send_messages([render_reminder(check_in, user, choices) for user in users]) or 0
+            if not CheckIn.objects.open().filter(pk=check_in.pk).exists():
+                return Sent.CLOSED
+            ReminderSent.objects.create(check_in=check_in, user=user)
+            if not mail.send_messages([render_reminder(check_in, user, choices)]):
+                raise RuntimeError("The mail backend took nothing.")
     except IntegrityError:
-        return 0  # another run claimed some of them first: it sends them
-    except Exception:  # noqa: BLE001 - one refused batch must not lose the others
-        logger.exception("Reminder e-mails of check-in %s failed for %s people", check_in.pk, len(users))
-        return False
+        return Sent.TAKEN
+    except Exception:  # noqa: BLE001 - one refused address must not hold up the others
+        logger.exception("The reminder of check-in %s to user %s was refused", check_in.pk, user.pk)
+        return Sent.REFUSED
+    return Sent.SENT

@@ -12,10 +12,11 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import User
 from audit.models import AuditEntry
 from messaging.bulletins.models import SENSITIVE_PLACEHOLDER, Bulletin
-from messaging.checkins import chasing, tasks
-from messaging.checkins.models import CheckIn
+from messaging.checkins import chasing, services, tasks
+from messaging.checkins.models import CheckIn, ReminderSent
 from messaging.checkins.tasks import send_reminder_emails
 from tests.checkins.asking import answer, ask_incident
 from tests.factories import OrganisationFactory, member_of
@@ -45,15 +46,18 @@ class WorkerKilled(BaseException):
     """A worker killed while sending, as the task sees it: it stops there and its transaction rolls back."""
 
 
-class FailingOnBatch:
-    """The mail connection, except that sending the ``failing``-th batch (from 1) raises ``error``."""
+class Mail:
+    """The mail connection, except that sending the ``failing``-th message (from 1) raises ``error`` and
+    ``before`` runs before each message is handed over (its number given)."""
 
-    def __init__(self, failing: int, error: BaseException):
-        self.mail, self.failing, self.error, self.batches = get_connection(), failing, error, 0
+    def __init__(self, failing: int = 0, error: BaseException | None = None, before=None):
+        self.mail, self.failing, self.error, self.before, self.count = get_connection(), failing, error, before, 0
 
     def send_messages(self, messages) -> int:
-        self.batches += 1
-        if self.batches == self.failing:
+        self.count += 1
+        if self.before is not None:
+            self.before(self.count)
+        if self.count == self.failing:
             raise self.error
         return self.mail.send_messages(messages)
 
@@ -103,8 +107,6 @@ def test_the_reminder_of_a_question_carried_by_an_official_sensitive_bulletin_on
 @pytest.mark.django_db
 def test_no_reminder_for_a_closed_check_in_or_one_without_a_reminder_time(officer, sector_a, sector_b, mailoutbox,
                                                                          django_capture_on_commit_callbacks):
-    from messaging.checkins import services
-
     asked(sector_a, sector_b)
     soon = timezone.now() + timedelta(minutes=30)
     closed = ask_incident(officer, [sector_a], remind_at=soon)
@@ -171,11 +173,10 @@ def test_a_reminder_run_again_after_its_worker_died_emails_only_those_it_had_not
     everyone = asked(sector_a, sector_b)
     check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
     mailoutbox.clear()
-    monkeypatch.setattr(tasks, "REMINDER_BATCH", 2)
-    monkeypatch.setattr(tasks, "get_connection", lambda: FailingOnBatch(2, WorkerKilled()))
+    monkeypatch.setattr(tasks, "get_connection", lambda: Mail(failing=3, error=WorkerKilled()))
     with pytest.raises(WorkerKilled):
         send_reminder_emails.call(check_in.pk)
-    assert len(reminders(mailoutbox)) == 2  # the first batch, before the worker died in the second
+    assert len(reminders(mailoutbox)) == 2  # before the worker died handing over the third
     monkeypatch.setattr(tasks, "get_connection", get_connection)
     assert send_reminder_emails.call(check_in.pk) == 2  # the task, put back on the queue: the other two
     assert sorted(message.to[0] for message in reminders(mailoutbox)) == sorted(user.email for user in everyone)
@@ -183,16 +184,15 @@ def test_a_reminder_run_again_after_its_worker_died_emails_only_those_it_had_not
 
 
 @pytest.mark.django_db
-def test_a_batch_the_mail_server_refused_is_sent_again_by_a_new_run_and_the_others_are_not_held_up(
+def test_a_reminder_the_mail_server_refused_is_sent_by_a_later_run_and_the_others_are_not_held_up(
         officer, sector_a, sector_b, mailoutbox, monkeypatch):
     everyone = asked(sector_a, sector_b)
     check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
     mailoutbox.clear()
-    monkeypatch.setattr(tasks, "REMINDER_BATCH", 2)
-    refusing_once = FailingOnBatch(1, ConnectionRefusedError())
+    refusing_once = Mail(failing=1, error=ConnectionRefusedError())
     monkeypatch.setattr(tasks, "get_connection", lambda: refusing_once)
-    # The first batch is refused, the second sent; the run queues another (run at once here), which sends the first.
-    assert send_reminder_emails.call(check_in.pk) == 2
+    # The first is refused, the other three sent; the run queues another (run at once here), which sends the first.
+    assert send_reminder_emails.call(check_in.pk) == 3
     assert sorted(message.to[0] for message in reminders(mailoutbox)) == sorted(user.email for user in everyone)
 
 
@@ -206,22 +206,46 @@ def test_a_reminder_the_mail_server_keeps_refusing_is_given_up_after_a_few_runs(
 
     class Refusing:
         def send_messages(self, messages):
-            refused.append(len(messages))
+            refused.append(messages[0].to[0])
             raise ConnectionRefusedError
 
     monkeypatch.setattr(tasks, "get_connection", Refusing)
     assert send_reminder_emails.call(check_in.pk) == 0
-    assert refused == [4] * tasks.MAX_ATTEMPTS
-    assert reminders(mailoutbox) == []
+    assert len(refused) == 4 * tasks.MAX_ATTEMPTS and len(set(refused)) == 4  # each of the four, in every run
+    assert reminders(mailoutbox) == [] and not ReminderSent.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_reminder_stops_when_the_check_in_closes(officer, sector_a, sector_b, mailoutbox):
-    from messaging.checkins import services
-
+def test_a_reminder_stops_as_soon_as_the_check_in_closes(officer, sector_a, sector_b, mailoutbox, monkeypatch):
     asked(sector_a, sector_b)
     check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
-    services.close_check_in(check_in, by=officer)
     mailoutbox.clear()
-    assert send_reminder_emails.call(check_in.pk) == 0
-    assert reminders(mailoutbox) == []
+
+    def close_after_the_second(count: int) -> None:
+        if count == 2:
+            services.close_check_in(check_in, by=officer)
+
+    monkeypatch.setattr(tasks, "get_connection", lambda: Mail(before=close_after_the_second))
+    assert send_reminder_emails.call(check_in.pk) == 2  # the one being handed over when it closed went out
+    assert len(reminders(mailoutbox)) == 2 and ReminderSent.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_member_another_run_of_the_reminder_claimed_is_left_to_it(officer, sector_a, sector_b, mailoutbox,
+                                                                    monkeypatch):
+    everyone = asked(sector_a, sector_b)
+    acme = everyone[0]
+    check_in = ask_incident(officer, [sector_a, sector_b], remind_at=timezone.now() + timedelta(minutes=30))
+    mailoutbox.clear()
+    ReminderSent.objects.create(check_in=check_in, user=acme)  # another run's claim...
+    reads, still_to_remind = [], tasks.reminder_recipients
+
+    def read_before_that_claim(check_in):  # ...committed after this run read whom to remind
+        reads.append(check_in)
+        if len(reads) == 1:
+            return User.objects.filter(pk__in=[user.pk for user in everyone]).order_by("pk")
+        return still_to_remind(check_in)
+
+    monkeypatch.setattr(tasks, "reminder_recipients", read_before_that_claim)
+    assert send_reminder_emails.call(check_in.pk) == 3
+    assert acme.email not in [message.to[0] for message in reminders(mailoutbox)]
