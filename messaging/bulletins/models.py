@@ -243,9 +243,9 @@ class Delivery(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
     # The recipient's organisation when it was published (none: they had none): a check-in carried by the
     # bulletin asked that organisation through them, and a member who moves to another organisation does not take
-    # the question along (messaging.checkins). Not indexed: read with the bulletin's rows.
+    # the question along (messaging.checkins). Read with the bulletin's rows; indexed for deleting an organisation.
     organisation = models.ForeignKey("sectors.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", db_index=False)
+                                     related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # E-mailed: on its own by the fan-out, or in the member's daily digest (then digest_at is set too).
     emailed_at = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,7 @@ from audit.services import record
 from common.actions import ActionRefused
 from common.tasks import enqueue_with_this_transaction
 from messaging.checkins.models import Answer, ChaseAttempt, CheckIn, Choice
+from messaging.checkins.selectors import asking_deliveries
 from sectors.models import Borough, Membership, Organisation
 
 logger = logging.getLogger(__name__)
@@ -26,10 +27,11 @@ class ChaseRefused(ActionRefused):
     """A chase action the check-in's state does not allow (closed; already answered)."""
 
 
-def _chased_sector(organisation: Organisation, sector_ids: Iterable[int]):
+def _chased_sector(check_in: CheckIn, organisation: Organisation, sector_ids: Iterable[int]):
     """The sector of the lead's through which the organisation was asked (its first by name): the attempt's."""
+    asked_through = asking_deliveries(check_in).filter(organisation=organisation).values("user_id")
     membership = (Membership.objects.approved()
-                  .filter(user__organisation=organisation, user__is_active=True, sector__in=list(sector_ids))
+                  .filter(user__in=asked_through, sector__in=list(sector_ids))
                   .select_related("sector").order_by("sector__name").first())
     return membership.sector if membership else None
 
@@ -43,9 +45,9 @@ def record_chase_attempt(check_in: CheckIn, organisation: Organisation, *, by, s
         raise ChaseRefused(CLOSED)
     if Answer.objects.filter(check_in=check_in, organisation=organisation).exists():
         raise ChaseRefused(f"{organisation} has answered meanwhile: there is no need to call them.")
-    sector = _chased_sector(organisation, sector_ids)
+    sector = _chased_sector(check_in, organisation, sector_ids)
     if sector is None:
-        raise ChaseRefused(f"{organisation} has no approved member in a sector you lead.")
+        raise ChaseRefused(f"{organisation} was not asked through a sector you lead.")
     attempt = ChaseAttempt.objects.create(check_in=check_in, organisation=organisation, sector=sector, by=by,
                                           note=note.strip()[:300])
     record(by, "checkin.chase_called", check_in, organisation=organisation.pk, sector=sector.pk)

@@ -29,7 +29,8 @@ class CheckIn(models.Model):
     # The bulletin the question was asked about (when asked from a bulletin's page rather than an incident).
     about = models.ForeignKey("bulletins.Bulletin", null=True, blank=True, on_delete=models.CASCADE,
                               related_name="check_ins_about")
-    # The bulletin that carries the question to its audience: its Delivery rows say who is asked.
+    # The bulletin that carries the question to its audience: its Delivery rows say who is asked, and for which
+    # organisation (selectors.asking_deliveries).
     carrier = models.OneToOneField("bulletins.Bulletin", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="check_in", editable=False)
     deadline = models.DateTimeField(null=True, blank=True, help_text="Optional; answers are still taken after it.")

@@ -199,7 +199,7 @@ class ChaseAnswerView(once.OnceFormMixin, LeadRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            check_in=self.check_in, organisation=self.organisation,
+            check_in=self.check_in, organisation=self.organisation, page=object_id(self.request.POST.get("page")),
             heading=f"Record {possessive(self.organisation.name)} answer", submit_label="Record their answer",
             cancel_url=_back_to_chase(self.request, self.check_in, self.organisation).url, **kwargs)
 

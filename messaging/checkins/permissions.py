@@ -1,8 +1,9 @@
 """Who may do what with check-ins: the one place the check-in views ask.
 
 - Officers open, close and see everything: the grid, every answer, the export.
-- A member answers for their organisation when the check-in asked them (a Delivery of its carrier bulletin: the
-  audience rule) and they are still an approved member; they see their own organisation's answer, nobody else's.
+- A member answers for their organisation when the check-in asked it through them (a Delivery of its carrier
+  bulletin, made by the audience rule while they were with that organisation: ``selectors.asking_deliveries``) and
+  they are still an approved member; they see their own organisation's answer, nobody else's.
 - A sector lead sees, for the sectors they lead, the asked organisations that have not answered (with their
   members' phone numbers), and may record a call or an answer on the organisation's behalf.
 """

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -53,12 +53,17 @@ def answer_history(check_in: CheckIn, organisation_id: int | None) -> QuerySet[A
 
 def premises_boroughs_of(organisation_ids: Iterable[int]) -> dict[int, list[Borough]]:
     """``premises_boroughs`` for a page of organisations (the chase page's forms), in one query: every borough,
-    joined to the premises those organisations have there."""
+    joined to those organisations' premises there (the condition in the join: no other premises are read)."""
     ids = list(organisation_ids)
     if not ids:
         return {}
-    rows = (Borough.objects.annotate(premises=FilteredRelation("organisations", condition=Q(organisations__in=ids)))
-            .order_by("name", "pk").values_list("pk", "name", "premises__pk"))
+    quote = connection.ops.quote_name
+    sql = (f"SELECT b.id, b.name, p.organisation_id FROM {quote(Borough._meta.db_table)} b "  # noqa: S608
+           f"LEFT JOIN {quote(Organisation.boroughs.through._meta.db_table)} p ON p.borough_id = b.id "
+           f"AND p.organisation_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY b.name, b.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
     everywhere: dict[int, Borough] = {}
     boroughs: dict[int, list[Borough]] = {pk: [] for pk in ids}
     for pk, name, organisation_id in rows:
@@ -214,6 +219,8 @@ NAMES_PER_CELL = 3  # the rest behind "and N more": 825 cells at 10,000 organisa
 # The newest "need police contact" answers shown with their contacts; the rest behind "see them all". The grid is
 # fetched again about once a second while answers come in: a hundred contact cards cost as much as the table.
 PINNED_LIMIT = 25
+# A lead-recorded pinned answer lists this many of the organisation's members to call (the chase page has them all).
+PINNED_CONTACTS = 5
 
 
 @dataclass
@@ -364,7 +371,8 @@ _GRID = """
 
 
 def grid_for(check_in: CheckIn, *, names_per_cell: int = NAMES_PER_CELL) -> Grid:
-    """Everything the officers' grid shows, in three queries whatever the size of the audience."""
+    """Everything the officers' grid shows, in three queries whatever the size of the audience (four when a lead
+    recorded a pinned answer: the organisation's members to call)."""
     choices = list(check_in.choices.all())
     carrier = check_in.carrier_id or 0
     rows: dict[int, GridRow] = {}
@@ -417,9 +425,9 @@ def grid_for(check_in: CheckIn, *, names_per_cell: int = NAMES_PER_CELL) -> Grid
 
 
 def _organisation_contacts(answers: list[Answer]) -> None:
-    """Give each answer a lead recorded on its organisation's behalf ``contacts``: the organisation's active,
-    approved members, the people to call (the lead who recorded it is not). One query, none without such
-    answers."""
+    """Give each answer a lead recorded on its organisation's behalf ``contacts``: the first PINNED_CONTACTS of the
+    organisation's active, approved members, the people to call (the lead who recorded it is not), and
+    ``contacts_more``: how many others. One query, none without such answers."""
     if not answers:
         return
     contacts: dict[int, list[User]] = {answer.organisation_id: [] for answer in answers}
@@ -430,7 +438,8 @@ def _organisation_contacts(answers: list[Answer]) -> None:
     for member in members:
         contacts[member.organisation_id].append(member)
     for answer in answers:
-        answer.contacts = contacts[answer.organisation_id]
+        members = contacts[answer.organisation_id]
+        answer.contacts, answer.contacts_more = members[:PINNED_CONTACTS], max(len(members) - PINNED_CONTACTS, 0)
 
 
 def cell_answers(check_in: CheckIn, *, sector_id: int | None, borough_id: int | None, no_borough: bool,
@@ -512,7 +521,7 @@ def check_ins_to_chase(user, *, limit: int = 5) -> list[CheckIn]:
     sector_ids = led_sector_ids(user)
     if not sector_ids:
         return []
-    reached = Delivery.objects.filter(
-        bulletin_id=OuterRef("carrier_id"), organisation_id=F("user__organisation_id"),
+    reached = Delivery.objects.filter(  # asking_deliveries' rule, for each open check-in
+        bulletin_id=OuterRef("carrier_id"), user__is_active=True, organisation_id=F("user__organisation_id"),
         user__in=Membership.objects.approved().filter(sector__in=list(sector_ids)).values("user_id"))
     return list(CheckIn.objects.open().filter(Exists(reached)).order_by("-opened_at", "-pk")[:limit])

@@ -3,7 +3,8 @@ pages are told goes out only after the commit.
 
 A check-in reaches its audience on a carrier bulletin, published through the bulletins' own services: an
 incident update (``post_incident_update``: the incident's audience) or a bulletin with the same kind and
-audience as the one it is about (``create_draft`` + ``publish_bulletin``). Its Delivery rows are who is asked.
+audience as the one it is about (``create_draft`` + ``publish_bulletin``). Its Delivery rows, each with the
+recipient's organisation at publish, are who is asked (``selectors.asking_deliveries``).
 """
 
 import enum
@@ -32,8 +33,8 @@ LABEL_LENGTH = Choice._meta.get_field("label").max_length
 NOTE_LENGTH = Answer._meta.get_field("note").max_length
 TITLE_LENGTH = Bulletin._meta.get_field("title").max_length
 CARRIER_PREFIX = "Are you affected? "
-ANSWERED_MEANWHILE = ("The organisation has answered meanwhile: their own answer stands, and there is no need to "
-                      "record one for them.")
+ANSWERED_MEANWHILE = ("An answer for the organisation was recorded meanwhile: it stands, and there is no need to "
+                      "record another.")
 
 
 class CheckInError(ActionRefused):

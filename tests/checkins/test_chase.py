@@ -123,10 +123,11 @@ def test_an_answer_on_behalf_without_a_choice_comes_back_with_the_error_and_the_
     client.force_login(chase["lead_a"])
     check_in, acme = chase["check_in"], chase["acme"].organisation
     action = reverse("checkins:chase_answer", args=[check_in.pk, acme.pk])
-    response = submit(client, chase_url(check_in), action, {f"org{acme.pk}-note": "Kept note"})
+    response = submit(client, chase_url(check_in), action, {f"org{acme.pk}-note": "Kept note", "page": "2"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "Choose one of the answers." in page and "Kept note" in page
+    assert '<input type="hidden" name="page" value="2">' in page  # sent again, it goes back to that page
     assert "Record Acme&#x27;s answer" in page and check_in.question in page
     assert not check_in.answers.filter(organisation=acme).exists()
 
@@ -193,7 +194,7 @@ def test_an_answer_on_behalf_never_replaces_the_one_the_organisation_gave_after_
     prefix = f"org{acme.pk}"
     response = client.post(action, {"once_token": token, f"{prefix}-choice": choice(check_in, "Not affected").pk})
     assert response.status_code == 302
-    assert "has answered meanwhile" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "was recorded meanwhile" in " ".join(str(m) for m in get_messages(response.wsgi_request))
     current = check_in.answers.get(organisation=acme)
     assert (current.choice.label, current.answered_by, current.by_lead) == (
         "Need police contact", chase["acme"], False)

@@ -118,6 +118,8 @@ def test_a_need_for_police_contact_a_lead_recorded_shows_the_organisations_membe
     lead = member_of(sector_a, display_name="Lee Retail", phone="020 7946 0999")
     dune = known["dune"]
     type(dune).objects.filter(pk=dune.pk).update(phone="020 7946 0444")
+    for n in range(6):  # a big organisation: seven members in all
+        member_of(sector_a, organisation=dune.organisation, display_name=f"Dune staff {n}")
     answer(known["check_in"], dune, "Need police contact", by_lead=True, by=lead, note="Called: flooding")
     client.force_login(officer)
     page = client.get(reverse("checkins:grid", args=[known["check_in"].pk])).content.decode()
@@ -127,6 +129,7 @@ def test_a_need_for_police_contact_a_lead_recorded_shows_the_organisations_membe
     assert "Recorded by Lee Retail" in card and "Called: flooding" in card
     assert "Di Dune" in card and dune.email in card and 'href="tel:02079460444"' in card
     assert "020 7946 0999" not in card and lead.email not in card  # the lead is not who to call
+    assert card.count("mailto:") == 5 and "And 2 more members." in card  # the chase page has them all
 
 
 def test_the_grid_is_a_live_part_that_can_be_fetched_alone(client, officer, known):
