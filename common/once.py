@@ -130,6 +130,15 @@ def refusal(request: HttpRequest, outcome: Claim, redirect_to: str) -> HttpRespo
     return HttpResponseRedirect(redirect_to)
 
 
+def claim_for_form(request: HttpRequest, form) -> Claim:
+    """Claim a valid form's token. INVALID (a page left open past MAX_AGE, or a form not from this page) also puts
+    the reason on the form, so that the view shows it again with what was typed, and a fresh token."""
+    outcome = claim(request, request.POST.get(FIELD))
+    if outcome is Claim.INVALID:
+        form.add_error(None, INVALID_FORM_MESSAGE)
+    return outcome
+
+
 def refuse_unless_claimed(request: HttpRequest, *, redirect_to: str) -> HttpResponse | None:
     """For a view's POST handler: None if this submit's token is claimed now (act), else the redirect to return."""
     outcome = claim(request, request.POST.get(FIELD))
@@ -163,11 +172,8 @@ class OnceFormMixin:
 
     def form_valid(self, form) -> HttpResponse:
         token = self.request.POST.get(FIELD)
-        outcome = claim(self.request, token)
-        if outcome is Claim.INVALID:
-            # An expired page (left open past MAX_AGE) must not lose what was typed: show the form again, with a
-            # fresh token, and say why.
-            form.add_error(None, INVALID_FORM_MESSAGE)
+        outcome = claim_for_form(self.request, form)
+        if outcome is Claim.INVALID:  # an expired page must not lose what was typed
             return self.form_invalid(form)
         if outcome is Claim.REPEATED:
             return refusal(self.request, outcome, self.once_redirect_url())

@@ -53,7 +53,7 @@ class CheckInPageMixin:
 
     def answer_form(self) -> AnswerForm:
         """The form as the page first shows it: the organisation's current answer, or the toast's choice."""
-        boroughs = list(selectors.premises_boroughs(self.request.user.organisation_id))
+        boroughs = selectors.premises_boroughs(self.request.user.organisation_id)
         current = self.own_answer
         choice = object_id(self.request.GET.get("choice"))
         initial = {"choice": choice if choice in self.choice_ids else (current.choice_id if current else None),
@@ -131,13 +131,9 @@ class AnswerView(MemberRequiredMixin, CheckInPageMixin, TemplateView):
                                     "answers can no longer be given or changed.")
             return redirect(self.check_in)
         form = AnswerForm(data=request.POST, choices=answering.choices, boroughs=answering.boroughs)
-        if form.is_valid():
-            outcome = once.claim(request, request.POST.get(once.FIELD))
-            if outcome is once.Claim.INVALID:
-                # A page left open past the token's age: the form again with what was typed, and why.
-                form.add_error(None, once.INVALID_FORM_MESSAGE)
-            elif outcome is once.Claim.REPEATED:
-                return once.refusal(request, outcome, self.check_in.get_absolute_url())
+        # A page left open past its token's age comes back below with what was typed (claim_for_form says why).
+        if form.is_valid() and (outcome := once.claim_for_form(request, form)) is once.Claim.REPEATED:
+            return once.refusal(request, outcome, self.check_in.get_absolute_url())
         if not form.is_valid():
             self.check_in = permissions.access_check_in(request.user, self.check_in.pk)
             return self.render_to_response(self.get_context_data(form=form))
