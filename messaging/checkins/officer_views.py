@@ -194,12 +194,13 @@ class ChaseAnswerView(once.OnceFormMixin, LeadRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "choices": list(self.check_in.choices.all()),
-                "boroughs": list(selectors.premises_boroughs(self.organisation.pk)),
+                "boroughs": selectors.premises_boroughs(self.organisation.pk),
                 "prefix": f"org{self.organisation.pk}"}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            check_in=self.check_in, organisation=self.organisation, page=object_id(self.request.POST.get("page")),
+            check_in=self.check_in, organisation=self.organisation,
+            hidden=[("page", object_id(self.request.POST.get("page")) or "")],
             heading=f"Record {possessive(self.organisation.name)} answer", submit_label="Record their answer",
             cancel_url=_back_to_chase(self.request, self.check_in, self.organisation).url, **kwargs)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -73,13 +73,12 @@ def premises_boroughs_of(organisation_ids: Iterable[int]) -> dict[int, list[Boro
     return {pk: found or list(everywhere.values()) for pk, found in boroughs.items()}
 
 
-def premises_boroughs(organisation_id: int | None) -> QuerySet[Borough]:
+def premises_boroughs(organisation_id: int | None) -> list[Borough]:
     """Where the organisation has premises: the answer's borough is one of them (any borough when none are
     recorded). The answer page's list; a posted answer reads the same rule in ``answering``'s query."""
     if not organisation_id:
-        return Borough.objects.all()
-    premises = Organisation.boroughs.through.objects.filter(organisation_id=organisation_id)
-    return Borough.objects.filter(Q(pk__in=premises.values("borough_id")) | ~Exists(premises))
+        return list(Borough.objects.order_by("name", "pk"))
+    return premises_boroughs_of([organisation_id])[organisation_id]
 
 
 @dataclass
