@@ -3,15 +3,20 @@ another organisation afterwards does not take the question along. Their new orga
 grid's count, the leads' chase lists or the reminder) and they cannot answer for it, from the page or from the
 e-mail's link; the organisation they left is still asked through the colleagues who stay."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
+from messaging.bulletins import services as bulletin_services
+from messaging.bulletins.models import Delivery
 from messaging.checkins import links, selectors
 from messaging.checkins.models import Answer
 from messaging.checkins.tasks import reminder_recipients
 from sectors import services as sector_services
 from tests.checkins.asking import ask_incident, choice, once_token
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import BulletinFactory, OrganisationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +69,24 @@ def test_the_organisation_they_left_still_answers_through_those_who_stay(client,
                             "once_token": once_token(client.get(check_in.get_absolute_url()))})
     assert response.status_code == 302
     assert Answer.objects.get().organisation == moved["acme"]
+
+
+def test_check_ins_opened_before_deliveries_kept_an_organisation_ask_the_ones_their_members_are_with(officer,
+                                                                                                       sector_a):
+    """checkins.0004: the deliveries of check-ins already open take each recipient's organisation as it is now."""
+    fill = importlib.import_module("messaging.checkins.migrations.0004_carriers_delivery_organisation")
+    acme = member_of(sector_a, organisation=OrganisationFactory(name="Acme"))
+    check_in = ask_incident(officer, [sector_a])
+    plain = publish_plain(officer, sector_a)  # a bulletin that carries no question is left as it was
+    Delivery.objects.update(organisation=None)  # as every delivery was before the column
+    assert selectors.asked_organisations(check_in).count() == 0
+    fill.fill_carriers_deliveries(django_apps, None)
+    assert [organisation.name for organisation in selectors.asked_organisations(check_in)] == ["Acme"]
+    assert Delivery.objects.get(bulletin=check_in.carrier, user=acme).organisation == acme.organisation
+    assert not Delivery.objects.filter(bulletin=plain, organisation__isnull=False).exists()
+
+
+def publish_plain(officer, sector):
+    bulletin = BulletinFactory(author=officer, sectors=[sector])
+    bulletin_services.publish_bulletin(bulletin, by=officer)
+    return bulletin
